@@ -1,0 +1,98 @@
+package nn
+
+import "fmt"
+
+// Mat is a dense row-major float32 matrix. Row i occupies Data[i*Cols : (i+1)*Cols].
+type Mat struct {
+	Rows, Cols int
+	Data       []float32
+}
+
+// NewMat returns a zeroed rows×cols matrix.
+func NewMat(rows, cols int) Mat {
+	return Mat{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+}
+
+// MatFrom wraps data (len rows*cols) as a matrix without copying.
+func MatFrom(rows, cols int, data []float32) Mat {
+	if len(data) != rows*cols {
+		panic(fmt.Sprintf("nn: MatFrom %d×%d with %d values", rows, cols, len(data)))
+	}
+	return Mat{Rows: rows, Cols: cols, Data: data}
+}
+
+// Row returns row i as a slice aliasing the matrix.
+func (m Mat) Row(i int) []float32 { return m.Data[i*m.Cols : (i+1)*m.Cols] }
+
+// At returns element (i, j).
+func (m Mat) At(i, j int) float32 { return m.Data[i*m.Cols+j] }
+
+// Set sets element (i, j).
+func (m Mat) Set(i, j int, v float32) { m.Data[i*m.Cols+j] = v }
+
+// Slice returns rows [r0, r1) as a matrix aliasing m.
+func (m Mat) Slice(r0, r1 int) Mat {
+	return Mat{Rows: r1 - r0, Cols: m.Cols, Data: m.Data[r0*m.Cols : r1*m.Cols]}
+}
+
+// Clone returns a deep copy of m.
+func (m Mat) Clone() Mat {
+	return Mat{Rows: m.Rows, Cols: m.Cols, Data: append([]float32(nil), m.Data...)}
+}
+
+// SameShape panics with the given context unless a and b have equal shapes.
+func SameShape(ctx string, a, b Mat) {
+	if a.Rows != b.Rows || a.Cols != b.Cols {
+		panic(fmt.Sprintf("nn: %s: shape %d×%d vs %d×%d", ctx, a.Rows, a.Cols, b.Rows, b.Cols))
+	}
+}
+
+// Arena hands out scratch slices from reusable blocks so that a training step allocates
+// nothing once warmed up. Reset makes all memory reusable; slices handed out before a Reset
+// must not be used after it. A nil *Arena allocates from the heap.
+type Arena struct {
+	blocks [][]float32
+	cur    int
+	off    int
+}
+
+const arenaBlock = 1 << 20
+
+// Floats returns a zeroed slice of n float32 values.
+func (a *Arena) Floats(n int) []float32 {
+	if a == nil {
+		return make([]float32, n)
+	}
+	for {
+		if a.cur < len(a.blocks) {
+			b := a.blocks[a.cur]
+			if a.off+n <= len(b) {
+				s := b[a.off : a.off+n : a.off+n]
+				a.off += n
+				clear(s)
+				return s
+			}
+			a.cur++
+			a.off = 0
+			continue
+		}
+		size := arenaBlock
+		if n > size {
+			size = n
+		}
+		a.blocks = append(a.blocks, make([]float32, size))
+	}
+}
+
+// Mat returns a zeroed rows×cols matrix from the arena.
+func (a *Arena) Mat(rows, cols int) Mat {
+	return Mat{Rows: rows, Cols: cols, Data: a.Floats(rows * cols)}
+}
+
+// Reset makes all memory handed out so far available again.
+func (a *Arena) Reset() {
+	if a == nil {
+		return
+	}
+	a.cur, a.off = 0, 0
+}

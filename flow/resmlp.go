@@ -1,0 +1,127 @@
+package flow
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/mflowlab/mflowlab/flow/nn"
+)
+
+// ResMLP is the coupling conditioner of spec 5.1: h = W₀x + b₀; per block
+// h += W₂·relu(W₁·relu(h) + b₁) + b₂; output W_f·h + b_f.
+type ResMLP struct {
+	In, Hidden, Out int
+	Initial         nn.Linear
+	Blocks          [][2]nn.Linear
+	Final           nn.Linear
+}
+
+// NewResMLP registers the conditioner's parameters under prefix with PyTorch (nflows) names.
+func NewResMLP(l *nn.Layout, prefix string, in, hidden, blocks, out int) *ResMLP {
+	m := &ResMLP{In: in, Hidden: hidden, Out: out}
+	m.Initial = nn.NewLinear(l, prefix+".initial_layer", in, hidden)
+	for b := 0; b < blocks; b++ {
+		m.Blocks = append(m.Blocks, [2]nn.Linear{
+			nn.NewLinear(l, fmt.Sprintf("%s.blocks.%d.linear_layers.0", prefix, b), hidden, hidden),
+			nn.NewLinear(l, fmt.Sprintf("%s.blocks.%d.linear_layers.1", prefix, b), hidden, hidden),
+		})
+	}
+	m.Final = nn.NewLinear(l, prefix+".final_layer", hidden, out)
+	return m
+}
+
+// Init fills the conditioner's parameters: uniform(±1/√fan_in), except the second layer of
+// every block, which is uniform(±1e-3) so that a fresh flow is close to the identity.
+func (m *ResMLP) Init(p []float32, rng *rand.Rand) {
+	m.Initial.InitDefault(p, rng)
+	for _, b := range m.Blocks {
+		b[0].InitDefault(p, rng)
+		b[1].W.InitUniform(p, 1e-3, rng)
+		b[1].B.InitUniform(p, 1e-3, rng)
+	}
+	m.Final.InitDefault(p, rng)
+}
+
+// mlpRecord keeps the activations needed to differentiate one conditioner call.
+type mlpRecord struct {
+	x      nn.Mat
+	u, v   []nn.Mat // per block: relu(h) and relu(a)
+	hFinal nn.Mat
+}
+
+func relu(dst, src []float32) {
+	for i, v := range src {
+		if v > 0 {
+			dst[i] = v
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// forward evaluates the conditioner on x into out (rows×Out). With rec == nil, scratch
+// memory from the arena is used and nothing is kept.
+func (m *ResMLP) forward(a *nn.Arena, p []float32, x, out nn.Mat, rec *mlpRecord) {
+	rows := x.Rows
+	h := a.Mat(rows, m.Hidden)
+	m.Initial.Forward(h, x, p)
+	if rec != nil {
+		rec.x = x
+		rec.u = make([]nn.Mat, len(m.Blocks))
+		rec.v = make([]nn.Mat, len(m.Blocks))
+	}
+	var u, act, v nn.Mat
+	if rec == nil {
+		u, act, v = a.Mat(rows, m.Hidden), a.Mat(rows, m.Hidden), a.Mat(rows, m.Hidden)
+	}
+	for bi, b := range m.Blocks {
+		if rec != nil {
+			u, act, v = a.Mat(rows, m.Hidden), a.Mat(rows, m.Hidden), a.Mat(rows, m.Hidden)
+			rec.u[bi], rec.v[bi] = u, v
+		}
+		relu(u.Data, h.Data)
+		b[0].Forward(act, u, p)
+		relu(v.Data, act.Data)
+		// h += W₂ v + b₂
+		bias := b[1].B.View(p)
+		for i := 0; i < rows; i++ {
+			row := h.Row(i)
+			for j := range row {
+				row[j] += bias[j]
+			}
+		}
+		nn.Gemm(false, true, rows, m.Hidden, m.Hidden, 1, v.Data, m.Hidden, b[1].W.View(p), m.Hidden, 1, h.Data, m.Hidden)
+	}
+	if rec != nil {
+		rec.hFinal = h
+	}
+	m.Final.Forward(out, h, p)
+}
+
+// backward differentiates a recorded call: gOut is dL/d(out); parameter gradients are added
+// to grad and dL/dx is written into gx when gx has data.
+func (m *ResMLP) backward(a *nn.Arena, p []float32, rec *mlpRecord, gOut, gx nn.Mat, grad []float32) {
+	rows := gOut.Rows
+	gh := a.Mat(rows, m.Hidden)
+	m.Final.Backward(gh, gOut, rec.hFinal, p, grad)
+	gv := a.Mat(rows, m.Hidden)
+	gu := a.Mat(rows, m.Hidden)
+	for bi := len(m.Blocks) - 1; bi >= 0; bi-- {
+		b := m.Blocks[bi]
+		u, v := rec.u[bi], rec.v[bi]
+		// t = W₂ v + b₂ with dL/dt = gh
+		b[1].Backward(gv, gh, v, p, grad)
+		for i, vv := range v.Data {
+			if vv <= 0 {
+				gv.Data[i] = 0
+			}
+		}
+		b[0].Backward(gu, gv, u, p, grad)
+		for i, uu := range u.Data {
+			if uu > 0 {
+				gh.Data[i] += gu.Data[i]
+			}
+		}
+	}
+	m.Initial.Backward(gx, gh, rec.x, p, grad)
+}
