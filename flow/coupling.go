@@ -10,12 +10,12 @@ import (
 // are splined elementwise, with spline parameters predicted by a residual MLP from the
 // features in Identity, which pass through unchanged.
 type Coupling struct {
-	N                  int
+	N                     int
 	Identity, Transformed []int
-	Bins               int
-	TailBound          float64
-	Net                *ResMLP
-	scale              float64 // √H
+	Bins                  int
+	TailBound             float64
+	Net                   *ResMLP
+	scale                 float64 // √H
 }
 
 // NewCoupling registers a coupling for step s (even steps transform features 0, 2, …; odd

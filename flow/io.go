@@ -14,7 +14,7 @@ import (
 // Checkpoint is a saved M-Flow with optional optimiser state and training metadata.
 type Checkpoint struct {
 	Flow *MFlow
-	Adam *nn.Adam         // nil when not saved
+	Adam *nn.Adam          // nil when not saved
 	Info map[string]string // free-form provenance (seed, epochs, recipe, …)
 }
 
