@@ -45,7 +45,7 @@ type couplingRecord struct {
 }
 
 func (c *Coupling) gather(a *nn.Arena, x nn.Mat, idx []int) nn.Mat {
-	m := a.Mat(x.Rows, len(idx))
+	m := a.RawMat(x.Rows, len(idx))
 	for i := 0; i < x.Rows; i++ {
 		src, dst := x.Row(i), m.Row(i)
 		for j, k := range idx {
@@ -60,7 +60,7 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 	rows := x.Rows
 	xid := c.gather(a, x, c.Identity)
 	np := SplineParams(c.Bins)
-	params := a.Mat(rows, len(c.Transformed)*np)
+	params := a.RawMat(rows, len(c.Transformed)*np)
 	var rec *couplingRecord
 	if record {
 		rec = &couplingRecord{inverse: inverse, params: params}
@@ -68,13 +68,13 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 	} else {
 		c.Net.forward(a, p, xid, params, nil)
 	}
-	z := a.Mat(rows, c.N)
+	z := a.RawMat(rows, c.N)
 	copy(z.Data, x.Data)
 	ld := a.Floats(rows)
 	nt := len(c.Transformed)
 	if record {
-		rec.in = a.Floats(rows * nt)
-		rec.out = a.Floats(rows * nt)
+		rec.in = a.Uninit(rows * nt)
+		rec.out = a.Uninit(rows * nt)
 	}
 	kn := newKnots(c.Bins)
 	B := c.TailBound
@@ -131,7 +131,7 @@ func (c *Coupling) Backward(a *nn.Arena, p []float32, r Record, gOut nn.Mat, gld
 	rows := gOut.Rows
 	np := SplineParams(c.Bins)
 	nt := len(c.Transformed)
-	gIn := a.Mat(rows, c.N)
+	gIn := a.RawMat(rows, c.N)
 	copy(gIn.Data, gOut.Data) // identity features pass through; transformed ones are overwritten
 	gParams := a.Mat(rows, nt*np)
 	kn := newKnots(c.Bins)
@@ -179,7 +179,7 @@ func (c *Coupling) Backward(a *nn.Arena, p []float32, r Record, gOut nn.Mat, gld
 			kn.backward(pr, k, &gv, c.scale, B, gParams.Row(i)[j*np:(j+1)*np], gk)
 		}
 	}
-	gxid := a.Mat(rows, len(c.Identity))
+	gxid := a.RawMat(rows, len(c.Identity))
 	c.Net.backward(a, p, &rec.mlp, gParams, gxid, grad)
 	for i := 0; i < rows; i++ {
 		gi, g := gIn.Row(i), gxid.Row(i)

@@ -13,6 +13,7 @@ import (
 // and shard gradients are summed in a fixed order, so results are deterministic.
 type Workspace struct {
 	shards []shard
+	saved  []float32
 }
 
 type shard struct {

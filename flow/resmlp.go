@@ -63,7 +63,7 @@ func relu(dst, src []float32) {
 // memory from the arena is used and nothing is kept.
 func (m *ResMLP) forward(a *nn.Arena, p []float32, x, out nn.Mat, rec *mlpRecord) {
 	rows := x.Rows
-	h := a.Mat(rows, m.Hidden)
+	h := a.RawMat(rows, m.Hidden)
 	m.Initial.Forward(h, x, p)
 	if rec != nil {
 		rec.x = x
@@ -72,11 +72,11 @@ func (m *ResMLP) forward(a *nn.Arena, p []float32, x, out nn.Mat, rec *mlpRecord
 	}
 	var u, act, v nn.Mat
 	if rec == nil {
-		u, act, v = a.Mat(rows, m.Hidden), a.Mat(rows, m.Hidden), a.Mat(rows, m.Hidden)
+		u, act, v = a.RawMat(rows, m.Hidden), a.RawMat(rows, m.Hidden), a.RawMat(rows, m.Hidden)
 	}
 	for bi, b := range m.Blocks {
 		if rec != nil {
-			u, act, v = a.Mat(rows, m.Hidden), a.Mat(rows, m.Hidden), a.Mat(rows, m.Hidden)
+			u, act, v = a.RawMat(rows, m.Hidden), a.RawMat(rows, m.Hidden), a.RawMat(rows, m.Hidden)
 			rec.u[bi], rec.v[bi] = u, v
 		}
 		relu(u.Data, h.Data)
@@ -102,10 +102,10 @@ func (m *ResMLP) forward(a *nn.Arena, p []float32, x, out nn.Mat, rec *mlpRecord
 // to grad and dL/dx is written into gx when gx has data.
 func (m *ResMLP) backward(a *nn.Arena, p []float32, rec *mlpRecord, gOut, gx nn.Mat, grad []float32) {
 	rows := gOut.Rows
-	gh := a.Mat(rows, m.Hidden)
+	gh := a.RawMat(rows, m.Hidden)
 	m.Final.Backward(gh, gOut, rec.hFinal, p, grad)
-	gv := a.Mat(rows, m.Hidden)
-	gu := a.Mat(rows, m.Hidden)
+	gv := a.RawMat(rows, m.Hidden)
+	gu := a.RawMat(rows, m.Hidden)
 	for bi := len(m.Blocks) - 1; bi >= 0; bi-- {
 		b := m.Blocks[bi]
 		u, v := rec.u[bi], rec.v[bi]

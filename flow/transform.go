@@ -62,7 +62,7 @@ func (t *Permutation) Features() int { return len(t.P) }
 type permRecord struct{ inverse bool }
 
 func permute(a *nn.Arena, x nn.Mat, idx []int) nn.Mat {
-	z := a.Mat(x.Rows, x.Cols)
+	z := a.RawMat(x.Rows, x.Cols)
 	for i := 0; i < x.Rows; i++ {
 		src, dst := x.Row(i), z.Row(i)
 		for j, k := range idx {

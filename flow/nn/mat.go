@@ -60,6 +60,16 @@ const arenaBlock = 1 << 20
 
 // Floats returns a zeroed slice of n float32 values.
 func (a *Arena) Floats(n int) []float32 {
+	s := a.Uninit(n)
+	if a != nil {
+		clear(s)
+	}
+	return s
+}
+
+// Uninit returns a slice of n float32 values with arbitrary contents, for buffers the caller
+// overwrites completely.
+func (a *Arena) Uninit(n int) []float32 {
 	if a == nil {
 		return make([]float32, n)
 	}
@@ -69,7 +79,6 @@ func (a *Arena) Floats(n int) []float32 {
 			if a.off+n <= len(b) {
 				s := b[a.off : a.off+n : a.off+n]
 				a.off += n
-				clear(s)
 				return s
 			}
 			a.cur++
@@ -87,6 +96,11 @@ func (a *Arena) Floats(n int) []float32 {
 // Mat returns a zeroed rows×cols matrix from the arena.
 func (a *Arena) Mat(rows, cols int) Mat {
 	return Mat{Rows: rows, Cols: cols, Data: a.Floats(rows * cols)}
+}
+
+// RawMat returns a rows×cols matrix with arbitrary contents (see Uninit).
+func (a *Arena) RawMat(rows, cols int) Mat {
+	return Mat{Rows: rows, Cols: cols, Data: a.Uninit(rows * cols)}
 }
 
 // Reset makes all memory handed out so far available again.

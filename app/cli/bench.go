@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/flow/nn"
+)
+
+// BenchExtra lets other packages add measurements to `mflowlab bench` (e.g. --frame).
+type BenchExtra func(env *Env, args []string) (handled bool, err error)
+
+func runBench(env *Env, args []string) error {
+	fs := newFlags(env, "bench")
+	cfgName := fs.String("config", "original", "training-step configuration: "+strings.Join(benchNames(), "|")+"|all")
+	iters := fs.Int("iters", 30, "measured steps after 3 warm-up steps")
+	seed := fs.Uint64("seed", 1, "seed of the model and data")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *iters < 1 || *iters > 100000 {
+		return fmt.Errorf("--iters %d out of range [1, 100000]", *iters)
+	}
+	names := []string{*cfgName}
+	if *cfgName == "all" {
+		names = benchNames()
+	}
+	for _, n := range names {
+		bc, ok := flow.BenchConfigs()[n]
+		if !ok {
+			return fmt.Errorf("unknown --config %q (want %s or all)", n, strings.Join(benchNames(), ", "))
+		}
+		if err := env.Ctx.Err(); err != nil {
+			return err
+		}
+		r, err := flow.BenchTrainingStep(bc, *iters, *seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s backend=%s\n", r, nn.Backend)
+	}
+	return nil
+}
+
+func benchNames() []string {
+	var n []string
+	for k := range flow.BenchConfigs() {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
