@@ -42,6 +42,7 @@ type couplingRecord struct {
 	params  nn.Mat    // raw conditioner output
 	in      []float32 // the splined inputs (x for forward, z for inverse), rows×len(Transformed)
 	out     []float32 // the spline outputs
+	knots   []float64 // per element: the normalised spline (knotsLen(K) values)
 }
 
 func (c *Coupling) gather(a *nn.Arena, x nn.Mat, idx []int) nn.Mat {
@@ -72,11 +73,17 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 	copy(z.Data, x.Data)
 	ld := a.Floats(rows)
 	nt := len(c.Transformed)
+	kl := knotsLen(c.Bins)
+	kn := &knots{}
+	var knBuf []float64
 	if record {
 		rec.in = a.Uninit(rows * nt)
 		rec.out = a.Uninit(rows * nt)
+		rec.knots = a.Float64s(rows * nt * kl)
+	} else {
+		knBuf = a.Float64s(kl)
+		kn.view(knBuf, c.Bins)
 	}
-	kn := newKnots(c.Bins)
 	B := c.TailBound
 	for i := 0; i < rows; i++ {
 		xr, zr := x.Row(i), z.Row(i)
@@ -86,6 +93,10 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 			v := float64(xr[f])
 			out := v
 			if v >= -B && v <= B {
+				if record {
+					e := i*nt + j
+					kn.view(rec.knots[e*kl:(e+1)*kl], c.Bins)
+				}
 				kn.set(pr[j*np:(j+1)*np], c.scale, B)
 				var L float64
 				if !inverse {
@@ -134,8 +145,9 @@ func (c *Coupling) Backward(a *nn.Arena, p []float32, r Record, gOut nn.Mat, gld
 	gIn := a.RawMat(rows, c.N)
 	copy(gIn.Data, gOut.Data) // identity features pass through; transformed ones are overwritten
 	gParams := a.Mat(rows, nt*np)
-	kn := newKnots(c.Bins)
-	gk := make([]float64, c.Bins+1)
+	kl := knotsLen(c.Bins)
+	kn := &knots{}
+	gk := a.Float64s(c.Bins + 1)
 	B := c.TailBound
 	var dy, dL, gv [splineVarCount]float64
 	for i := 0; i < rows; i++ {
@@ -151,7 +163,8 @@ func (c *Coupling) Backward(a *nn.Arena, p []float32, r Record, gOut nn.Mat, gld
 				continue // identity tail: gradient passes through unchanged
 			}
 			pr := rec.params.Row(i)[j*np : (j+1)*np]
-			kn.set(pr, c.scale, B)
+			e := i*nt + j
+			kn.view(rec.knots[e*kl:(e+1)*kl], c.Bins)
 			gy := float64(gr[f])
 			var x float64
 			var k int

@@ -22,9 +22,19 @@ type knots struct {
 	pw, ph     []float64 // softmax probabilities of widths and heights (for backward)
 }
 
+// knotsLen is the number of float64 values a knots view of K bins occupies.
+func knotsLen(k int) int { return 5*k + 3 }
+
 func newKnots(k int) *knots {
-	return &knots{xs: make([]float64, k+1), ys: make([]float64, k+1), ds: make([]float64, k+1),
-		pw: make([]float64, k), ph: make([]float64, k)}
+	kn := &knots{}
+	kn.view(make([]float64, knotsLen(k)), k)
+	return kn
+}
+
+// view points kn at buf (length knotsLen(k)), so that knots can be kept per element.
+func (kn *knots) view(buf []float64, k int) {
+	kn.xs, kn.ys, kn.ds = buf[:k+1], buf[k+1:2*k+2], buf[2*k+2:3*k+3]
+	kn.pw, kn.ph = buf[3*k+3:4*k+3], buf[4*k+3:5*k+3]
 }
 
 // set computes knots from raw parameters [K widths, K heights, K−1 derivatives]; widths and

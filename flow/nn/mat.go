@@ -54,6 +54,8 @@ type Arena struct {
 	blocks [][]float32
 	cur    int
 	off    int
+	f64    []float64
+	off64  int
 }
 
 const arenaBlock = 1 << 20
@@ -103,10 +105,25 @@ func (a *Arena) RawMat(rows, cols int) Mat {
 	return Mat{Rows: rows, Cols: cols, Data: a.Uninit(rows * cols)}
 }
 
+// Float64s returns a slice of n float64 values with arbitrary contents. When the current
+// block is too small a larger one replaces it; slices handed out earlier stay valid.
+func (a *Arena) Float64s(n int) []float64 {
+	if a == nil {
+		return make([]float64, n)
+	}
+	if a.off64+n > len(a.f64) {
+		a.f64 = make([]float64, max(2*len(a.f64), n, 1<<16))
+		a.off64 = 0
+	}
+	s := a.f64[a.off64 : a.off64+n : a.off64+n]
+	a.off64 += n
+	return s
+}
+
 // Reset makes all memory handed out so far available again.
 func (a *Arena) Reset() {
 	if a == nil {
 		return
 	}
-	a.cur, a.off = 0, 0
+	a.cur, a.off, a.off64 = 0, 0, 0
 }
