@@ -27,9 +27,11 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"eval":       {"evaluate a flow (h, u, projection, log-density) or classifier on CSV points", runEval},
-		"train-flow": {"train an M-Flow on Two Spirals headless and write a checkpoint", runTrainFlow},
-		"bench":      {"measure training-step speed (config=NAME step_ms=… samples_per_s=…)", runBench},
+		"eval":             {"evaluate a flow (h, u, projection, log-density) or classifier on CSV points", runEval},
+		"train-flow":       {"train an M-Flow on Two Spirals headless and write a checkpoint", runTrainFlow},
+		"bench":            {"measure training-step speed (config=NAME step_ms=… samples_per_s=…)", runBench},
+		"train-classifier": {"train the Two Spirals MLP classifier headless and write a checkpoint", runTrainClassifier},
+		"sweep":            {"count the attack/defence cases A–D over a range of ε (CSV, optional PNG chart)", runSweep},
 	}
 }
 
