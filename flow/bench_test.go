@@ -26,3 +26,12 @@ func TestBenchTrainingStepRuns(t *testing.T) {
 		t.Fatalf("bench: %v %+v", err, r)
 	}
 }
+
+func BenchmarkProjectOriginal20k(b *testing.B) {
+	m, _ := New(OriginalConfig(), 1)
+	x := randomBatch(20000, 2, 1, 3)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Project(x)
+	}
+}

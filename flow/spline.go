@@ -115,7 +115,7 @@ func rqEval(x, xk, w, yk, h, d0, d1 float64, dy, dL *[splineVarCount]float64) (y
 	N := h * (s*th*th + d0*tau)
 	y = yk + N/D
 	M := d1*th*th + 2*s*tau + d0*(1-th)*(1-th)
-	L = 2*math.Log(s) + math.Log(M) - 2*math.Log(D)
+	L = math.Log(s * s * M / (D * D))
 	if dy == nil {
 		return y, L
 	}
