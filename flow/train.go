@@ -279,6 +279,7 @@ func (t *Trainer) Step() (StepInfo, error) {
 	if ph == PhaseDensity && t.cfg.NLLWeight == 0 {
 		// the original spiral run: density epochs carry weight 0 and change nothing
 		t.pos = len(t.order)
+		info.Loss, info.GradNorm = math.NaN(), math.NaN()
 	} else {
 		n := min(t.cfg.Batch, len(t.order)-t.pos)
 		if t.batch.Rows != n {
