@@ -58,7 +58,10 @@ type Arena struct {
 	off64  int
 }
 
-const arenaBlock = 1 << 20
+const (
+	arenaFirstBlock = 1 << 12
+	arenaMaxBlock   = 1 << 22
+)
 
 // Floats returns a zeroed slice of n float32 values.
 func (a *Arena) Floats(n int) []float32 {
@@ -87,10 +90,13 @@ func (a *Arena) Uninit(n int) []float32 {
 			a.off = 0
 			continue
 		}
-		size := arenaBlock
-		if n > size {
-			size = n
+		// blocks grow geometrically from a small first one, so a short-lived arena for a
+		// few rows costs little while a training step's arena settles after a few steps
+		size := arenaFirstBlock
+		if k := len(a.blocks); k > 0 {
+			size = min(2*len(a.blocks[k-1]), arenaMaxBlock)
 		}
+		size = max(size, n)
 		a.blocks = append(a.blocks, make([]float32, size))
 	}
 }
@@ -112,7 +118,7 @@ func (a *Arena) Float64s(n int) []float64 {
 		return make([]float64, n)
 	}
 	if a.off64+n > len(a.f64) {
-		a.f64 = make([]float64, max(2*len(a.f64), n, 1<<16))
+		a.f64 = make([]float64, max(2*len(a.f64), n, 1<<10))
 		a.off64 = 0
 	}
 	s := a.f64[a.off64 : a.off64+n : a.off64+n]
