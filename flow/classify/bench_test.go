@@ -6,14 +6,17 @@ import (
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
 
-// BenchmarkTrainStep times one training step of the original architecture (W=128, K=4) on a
-// batch of 512 (compare: torch_mflow.py classifier-bench).
+// BenchmarkTrainStep times one training step of the original classifier (W=128, K=4, the
+// original's loss on probabilities) on a batch of 512 (compare: torch_mflow.py
+// classifier-bench).
 func BenchmarkTrainStep(b *testing.B) {
 	m, err := New(2, 128, 4, 2, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	x, y := twoSpirals(512, 3, 1.2, 1)
+	m.Output = SoftmaxQuirk
+	x, y := twoSpirals(20000, 3, 1.2, 1)
+	x, y = x.Slice(9744, 10256), y[9744:10256] // 256 rows of each class
 	ws := NewWorkspace()
 	adam := nn.NewAdam(len(m.P))
 	m.TrainStep(ws, x, y, adam, 1e-4)
@@ -29,7 +32,7 @@ func gridPoints(n int) nn.Mat {
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			g.Set(i*n+j, 0, float32(-2.3+4.6*float64(j)/float64(n-1)))
-			g.Set(i*n+j, 1, float32(-3+6*float64(i)/float64(n-1)))
+			g.Set(i*n+j, 1, float32(-2.3+4.6*float64(i)/float64(n-1)))
 		}
 	}
 	return g

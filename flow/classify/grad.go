@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
@@ -22,23 +23,19 @@ func (m *MLP) InputGrad(x nn.Mat, gScores func(row int, scores, g []float32)) nn
 
 // inputGradChunk computes one chunk of InputGrad; the result lives in the worker's arena.
 func (m *MLP) inputGradChunk(s *workerState, xs nn.Mat, r0 int, gScores func(row int, scores, g []float32)) nn.Mat {
-	a := s.arena
-	logits := m.forward(a, xs, &s.tape)
-	scores := logits
-	if m.Output == SoftmaxQuirk {
-		scores = a.RawMat(xs.Rows, m.Classes)
-		for i := 0; i < xs.Rows; i++ {
-			softmaxRow(scores.Row(i), logits.Row(i))
-		}
+	a := s.recArena()
+	t := &s.tape
+	t.alloc(a, m, xs)
+	rows := xs.Rows
+	m.forwardRows(t, 0, rows)
+	gs := t.gz[len(m.Layers)-1]
+	clear(gs.Data)
+	for i := 0; i < rows; i++ {
+		gScores(r0+i, t.scores.Row(i), gs.Row(i))
 	}
-	g := a.Mat(xs.Rows, m.Classes)
-	for i := 0; i < xs.Rows; i++ {
-		gScores(r0+i, scores.Row(i), g.Row(i))
-		if m.Output == SoftmaxQuirk {
-			softmaxBackwardRow(g.Row(i), scores.Row(i))
-		}
-	}
-	return m.backward(a, &s.tape, g, nil, true)
+	gx := a.RawMat(rows, m.In)
+	m.backwardRows(t, 0, rows, gx)
+	return gx
 }
 
 // LossGrad returns each sample's cross-entropy as the model's recipe defines it (textbook
@@ -63,7 +60,7 @@ func (m *MLP) Losses(x nn.Mat, y []int32) []float32 {
 	m.checkLabels("Losses", x.Rows, y)
 	loss := make([]float32, x.Rows)
 	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
-		z := m.forward(s.arena, x.Slice(r0, r1), nil)
+		z := m.forward(s, x.Slice(r0, r1))
 		m.headScores(z)
 		g := make([]float32, m.Classes)
 		for i := 0; i < z.Rows; i++ {
@@ -75,9 +72,10 @@ func (m *MLP) Losses(x nn.Mat, y []int32) []float32 {
 }
 
 // ParamGrad returns the mean cross-entropy of the batch (per the model's recipe) and adds its
-// gradient with respect to the parameters into grad. The batch is cut into fixed chunks whose
-// gradients are summed in a fixed order, so the result does not depend on the number of
-// cores. ws may be nil.
+// gradient with respect to the parameters into grad. The batch is cut into fixed chunks of
+// rows that run forward and backward in parallel; each layer's weight gradient is then one
+// matrix product over the whole batch, so the result does not depend on the number of cores.
+// ws may be nil.
 func (m *MLP) ParamGrad(ws *Workspace, x nn.Mat, y []int32, grad []float32) float64 {
 	m.checkBatch("ParamGrad", x)
 	m.checkLabels("ParamGrad", x.Rows, y)
@@ -90,37 +88,39 @@ func (m *MLP) ParamGrad(ws *Workspace, x nn.Mat, y []int32, grad []float32) floa
 	if ws == nil {
 		ws = NewWorkspace()
 	}
-	chunks := ws.prepare(x.Rows, len(m.P))
+	ws.arena.Reset()
+	t := &ws.tape
+	t.alloc(&ws.arena, m, x)
+	last := len(m.Layers) - 1
+	chunks := (x.Rows + trainChunkRows - 1) / trainChunkRows
+	if cap(ws.loss) < chunks {
+		ws.loss = make([]float64, chunks)
+	}
+	loss := ws.loss[:chunks]
 	w := 1 / float32(x.Rows)
-	parallel(len(chunks), ws.workers(len(chunks)), func(_, c int) {
-		ch := chunks[c]
-		a := &ch.arena
-		xs := x.Slice(ch.r0, ch.r1)
-		logits := m.forward(a, xs, &ch.tape)
-		scores := logits
-		if m.Output == SoftmaxQuirk {
-			scores = a.RawMat(xs.Rows, m.Classes)
-			for i := 0; i < xs.Rows; i++ {
-				softmaxRow(scores.Row(i), logits.Row(i))
-			}
-		}
-		g := a.Mat(xs.Rows, m.Classes)
+	parallel(chunks, min(runtime.GOMAXPROCS(0), chunks), func(_, c int) {
+		r0, r1 := c*trainChunkRows, min(x.Rows, (c+1)*trainChunkRows)
+		m.forwardRows(t, r0, r1)
+		gs := t.gz[last].Slice(r0, r1)
+		clear(gs.Data)
 		var sum float64
-		for i := 0; i < xs.Rows; i++ {
-			sum += float64(crossEntropyRow(scores.Row(i), int(y[ch.r0+i]), w, g.Row(i)))
-			if m.Output == SoftmaxQuirk {
-				softmaxBackwardRow(g.Row(i), scores.Row(i))
-			}
+		for i := r0; i < r1; i++ {
+			sum += float64(crossEntropyRow(t.scores.Row(i), int(y[i]), w, t.gz[last].Row(i)))
 		}
-		ch.loss = sum
-		m.backward(a, &ch.tape, g, ch.grad, false)
+		loss[c] = sum
+		m.backwardRows(t, r0, r1, nn.Mat{})
+	})
+	ones := ws.arena.Uninit(x.Rows)
+	for i := range ones {
+		ones[i] = 1
+	}
+	layers := len(m.Layers)
+	parallel(layers, min(runtime.GOMAXPROCS(0), layers), func(_, l int) {
+		m.paramGrads(t, l, ones, grad)
 	})
 	var total float64
-	for _, ch := range chunks {
-		total += ch.loss
-		for i, v := range ch.grad {
-			grad[i] += v
-		}
+	for _, v := range loss {
+		total += v
 	}
 	return total / float64(x.Rows)
 }

@@ -42,6 +42,20 @@ func Load(path string) (*MLP, error) {
 	if err != nil {
 		return nil, err
 	}
+	return fromFile(path, f)
+}
+
+// Parse decodes a native classifier checkpoint held in memory (e.g. an embedded asset); name
+// is used in error messages.
+func Parse(name string, data []byte) (*MLP, error) {
+	f, err := ckpt.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return fromFile(name, f)
+}
+
+func fromFile(path string, f *ckpt.File) (*MLP, error) {
 	if f.Kind != Kind {
 		return nil, fmt.Errorf("%s: holds a %q model, not a classifier: %w", path, f.Kind, ckpt.ErrKind)
 	}

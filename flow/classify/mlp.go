@@ -164,82 +164,112 @@ func (m *MLP) checkLabels(name string, rows int, y []int32) {
 	}
 }
 
-// tape keeps what the backward pass needs from one forward pass over a chunk.
+// tape holds every activation of a recorded pass over a batch, so that row ranges of it can
+// be processed independently (in parallel) and the parameter gradients then formed over the
+// whole batch at once.
 type tape struct {
-	in  []nn.Mat // in[l]: input of layer l (in[0] is the chunk itself)
-	pre []nn.Mat // pre[l]: pre-activation of hidden layer l
-	sig []nn.Mat // sig[l]: σ(pre[l])
+	in     []nn.Mat // in[l]: input of layer l (in[0] is the batch itself)
+	pre    []nn.Mat // pre[l]: pre-activation of hidden layer l
+	sig    []nn.Mat // sig[l]: σ(pre[l])
+	logits nn.Mat
+	scores nn.Mat   // what the forward returns: logits, or softmax probabilities
+	gz     []nn.Mat // gz[l]: dL/d(output of layer l before its activation)
 }
 
-func (t *tape) reset(layers int) {
+// alloc lays out a tape for x in arena memory.
+func (t *tape) alloc(a *nn.Arena, m *MLP, x nn.Mat) {
+	layers, rows := len(m.Layers), x.Rows
 	if cap(t.in) < layers {
-		t.in = make([]nn.Mat, layers)
-		t.pre = make([]nn.Mat, layers)
-		t.sig = make([]nn.Mat, layers)
+		t.in, t.pre, t.sig, t.gz = make([]nn.Mat, layers), make([]nn.Mat, layers), make([]nn.Mat, layers), make([]nn.Mat, layers)
 	}
-	t.in, t.pre, t.sig = t.in[:layers], t.pre[:layers], t.sig[:layers]
+	t.in, t.pre, t.sig, t.gz = t.in[:layers], t.pre[:layers-1], t.sig[:layers-1], t.gz[:layers]
+	t.in[0] = x
+	for l, ln := range m.Layers {
+		if l < layers-1 {
+			t.pre[l], t.sig[l], t.in[l+1] = a.RawMat(rows, ln.Out), a.RawMat(rows, ln.Out), a.RawMat(rows, ln.Out)
+		}
+		t.gz[l] = a.RawMat(rows, ln.Out)
+	}
+	t.logits = a.RawMat(rows, m.Classes)
+	t.scores = t.logits
+	if m.Output == SoftmaxQuirk {
+		t.scores = a.RawMat(rows, m.Classes)
+	}
 }
 
-// forward returns the logits of x (rows×Classes) in arena memory. With a tape, the
-// activations needed by backward are recorded; without, two scratch buffers are reused.
-func (m *MLP) forward(a *nn.Arena, x nn.Mat, t *tape) nn.Mat {
+// forwardRows runs the recorded forward pass for rows [r0, r1) of the tape's batch, filling
+// the activations, logits and scores of those rows.
+func (m *MLP) forwardRows(t *tape, r0, r1 int) {
+	last := len(m.Layers) - 1
+	for l, ln := range m.Layers {
+		h := t.in[l].Slice(r0, r1)
+		if l == last {
+			ln.Forward(t.logits.Slice(r0, r1), h, m.P)
+			break
+		}
+		z := t.pre[l].Slice(r0, r1)
+		ln.Forward(z, h, m.P)
+		silu(t.in[l+1].Slice(r0, r1).Data, t.sig[l].Slice(r0, r1).Data, z.Data)
+	}
+	if m.Output == SoftmaxQuirk {
+		for i := r0; i < r1; i++ {
+			softmaxRow(t.scores.Row(i), t.logits.Row(i))
+		}
+	}
+}
+
+// backwardRows turns dL/dscores, stored in gz[last] for rows [r0, r1), into dL/dz for every
+// layer (gz) and, when gx has data, writes dL/dx of those rows into gx (rows r1−r0). It
+// computes no parameter gradient (see paramGrads).
+func (m *MLP) backwardRows(t *tape, r0, r1 int, gx nn.Mat) {
+	last := len(m.Layers) - 1
+	if m.Output == SoftmaxQuirk {
+		for i := r0; i < r1; i++ {
+			softmaxBackwardRow(t.gz[last].Row(i), t.scores.Row(i))
+		}
+	}
+	for l := last; l >= 1; l-- {
+		g := t.gz[l-1].Slice(r0, r1)
+		m.Layers[l].Backward(g, t.gz[l].Slice(r0, r1), t.in[l].Slice(r0, r1), m.P, nil)
+		siluBackward(g.Data, t.pre[l-1].Slice(r0, r1).Data, t.sig[l-1].Slice(r0, r1).Data)
+	}
+	if gx.Data != nil {
+		m.Layers[0].Backward(gx, t.gz[0].Slice(r0, r1), t.in[0].Slice(r0, r1), m.P, nil)
+	}
+}
+
+// paramGrads adds the parameter gradients of layer l over the whole batch of a tape (after
+// backwardRows has covered every row) into grad: dW += gzᵀ·in and db += gzᵀ·1, one matrix
+// product each, so the result does not depend on how the rows were split.
+func (m *MLP) paramGrads(t *tape, l int, ones []float32, grad []float32) {
+	ln := m.Layers[l]
+	gz, in := t.gz[l], t.in[l]
+	rows := gz.Rows
+	nn.Gemm(true, false, ln.Out, ln.In, rows, 1, gz.Data, ln.Out, in.Data, ln.In, 1, ln.W.View(grad), ln.In)
+	nn.Gemm(true, false, ln.Out, 1, rows, 1, gz.Data, ln.Out, ones[:rows], 1, 1, ln.B.View(grad), 1)
+}
+
+// forward returns the logits of x (rows×Classes), computed in the worker's scratch buffer
+// (nothing is recorded; the result is overwritten by the worker's next forward).
+func (m *MLP) forward(s *workerState, x nn.Mat) nn.Mat {
 	rows := x.Rows
 	last := len(m.Layers) - 1
-	var ping [2][]float32
-	if t == nil {
-		n := rows * max(m.Width, m.Classes)
-		ping[0], ping[1] = a.Uninit(n), a.Uninit(n)
-	} else {
-		t.reset(len(m.Layers))
-		t.in[0] = x
+	n := rows * max(m.Width, m.Classes)
+	if len(s.scratch) < 2*n {
+		s.scratch = make([]float32, 2*n)
 	}
+	ping := [2][]float32{s.scratch[:n], s.scratch[n : 2*n]}
 	h := x
 	for l, ln := range m.Layers {
-		var z nn.Mat
-		if t == nil {
-			z = nn.MatFrom(rows, ln.Out, ping[l&1][:rows*ln.Out])
-		} else {
-			z = a.RawMat(rows, ln.Out)
-		}
+		z := nn.MatFrom(rows, ln.Out, ping[l&1][:rows*ln.Out])
 		ln.Forward(z, h, m.P)
 		if l == last {
 			return z
 		}
-		if t == nil {
-			siluInPlace(z.Data)
-			h = z
-			continue
-		}
-		sig, hn := a.RawMat(rows, ln.Out), a.RawMat(rows, ln.Out)
-		silu(hn.Data, sig.Data, z.Data)
-		t.pre[l], t.sig[l], t.in[l+1] = z, sig, hn
-		h = hn
+		siluInPlace(z.Data)
+		h = z
 	}
 	panic("unreachable")
-}
-
-// backward propagates gOut = dL/dlogits through the recorded pass. It adds parameter
-// gradients into grad when grad is non-nil and returns dL/dx when wantGx (else an empty Mat).
-// gOut is not modified.
-func (m *MLP) backward(a *nn.Arena, t *tape, gOut nn.Mat, grad []float32, wantGx bool) nn.Mat {
-	rows := gOut.Rows
-	g := gOut
-	for l := len(m.Layers) - 1; l >= 0; l-- {
-		ln := m.Layers[l]
-		if l < len(m.Layers)-1 {
-			siluBackward(g.Data, t.pre[l].Data, t.sig[l].Data)
-		}
-		if l == 0 && !wantGx && grad == nil {
-			break
-		}
-		var gin nn.Mat
-		if l > 0 || wantGx {
-			gin = a.RawMat(rows, ln.In)
-		}
-		ln.Backward(gin, g, t.in[l], m.P, grad)
-		g = gin
-	}
-	return g
 }
 
 // headScores turns logits into the model's scores in place: unchanged for Logits, softmax
@@ -284,25 +314,31 @@ func parallel(n, workers int, fn func(w, c int)) {
 	wg.Wait()
 }
 
-// workerState is the per-goroutine scratch of evaluation calls.
+// workerState is the per-goroutine scratch of evaluation calls: a buffer for plain forward
+// passes, and an arena (created on first use, reset before every chunk) for recorded ones.
 type workerState struct {
-	arena *nn.Arena
-	tape  tape
+	scratch []float32
+	arena   *nn.Arena
+	tape    tape
+	single  bool // the call has one chunk: allocate exactly instead of arena blocks
 }
 
-// eachChunk splits rows into fixed chunks and calls fn with a worker's scratch, which is
-// reset before every chunk. A single chunk uses exact heap allocations instead of an arena.
+// recArena returns the worker's arena, creating it on first use; nil (exact heap
+// allocations) for a single-chunk call.
+func (s *workerState) recArena() *nn.Arena {
+	if s.arena == nil && !s.single {
+		s.arena = new(nn.Arena)
+	}
+	return s.arena
+}
+
+// eachChunk splits rows into fixed chunks and calls fn for each on up to GOMAXPROCS
+// goroutines, each with its own scratch.
 func eachChunk(rows int, fn func(ws *workerState, r0, r1 int)) {
 	chunks := (rows + evalChunk - 1) / evalChunk
-	if chunks == 1 {
-		fn(&workerState{}, 0, rows)
-		return
-	}
 	workers := min(runtime.GOMAXPROCS(0), chunks)
-	states := make([]workerState, workers)
-	for i := range states {
-		states[i].arena = new(nn.Arena)
-	}
+	states := make([]workerState, max(workers, 1))
+	states[0].single = chunks == 1
 	parallel(chunks, workers, func(w, c int) {
 		s := &states[w]
 		s.arena.Reset()
@@ -316,7 +352,7 @@ func (m *MLP) Scores(x nn.Mat) nn.Mat {
 	m.checkBatch("Scores", x)
 	out := nn.NewMat(x.Rows, m.Classes)
 	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
-		z := m.forward(s.arena, x.Slice(r0, r1), nil)
+		z := m.forward(s, x.Slice(r0, r1))
 		m.headScores(z)
 		copy(out.Slice(r0, r1).Data, z.Data)
 	})
@@ -329,7 +365,7 @@ func (m *MLP) Probs(x nn.Mat) nn.Mat {
 	m.checkBatch("Probs", x)
 	out := nn.NewMat(x.Rows, m.Classes)
 	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
-		z := m.forward(s.arena, x.Slice(r0, r1), nil)
+		z := m.forward(s, x.Slice(r0, r1))
 		for i := 0; i < z.Rows; i++ {
 			softmaxRow(out.Row(r0+i), z.Row(i))
 		}
@@ -342,7 +378,7 @@ func (m *MLP) Predict(x nn.Mat) []int32 {
 	m.checkBatch("Predict", x)
 	out := make([]int32, x.Rows)
 	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
-		z := m.forward(s.arena, x.Slice(r0, r1), nil)
+		z := m.forward(s, x.Slice(r0, r1))
 		for i := 0; i < z.Rows; i++ {
 			out[r0+i] = int32(argmax(z.Row(i)))
 		}

@@ -5,56 +5,27 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
 
-// trainChunkRows is the number of batch rows one gradient chunk holds. It is fixed so that
-// gradients never depend on the number of cores.
+// trainChunkRows is the number of batch rows that run forward and backward as one unit in
+// a gradient computation. It is fixed so that gradients never depend on the number of cores.
 const trainChunkRows = 256
 
-// Workspace holds the reusable memory of parameter-gradient computations: per batch chunk an
-// arena, a tape and a gradient buffer, plus the summed gradient of TrainStep. After the first
-// step of a given batch size, a step allocates almost nothing. A Workspace must not be used by
-// two calls at once.
+// Workspace holds the reusable memory of parameter-gradient computations: the batch's
+// activations and per-layer gradients, and the summed gradient of TrainStep. After the first
+// step with a given batch size, a step allocates almost nothing. A Workspace must not be used
+// by two calls at once.
 type Workspace struct {
-	chunks []*gradChunk
-	grad   []float32
-}
-
-type gradChunk struct {
-	r0, r1 int
-	arena  nn.Arena
-	tape   tape
-	grad   []float32
-	loss   float64
+	arena nn.Arena
+	tape  tape
+	loss  []float64
+	grad  []float32
 }
 
 // NewWorkspace returns an empty workspace; it grows on first use.
 func NewWorkspace() *Workspace { return &Workspace{} }
-
-// prepare cuts rows into chunks and clears their gradient buffers and arenas.
-func (ws *Workspace) prepare(rows, nParams int) []*gradChunk {
-	n := (rows + trainChunkRows - 1) / trainChunkRows
-	for len(ws.chunks) < n {
-		ws.chunks = append(ws.chunks, &gradChunk{})
-	}
-	chunks := ws.chunks[:n]
-	for c, ch := range chunks {
-		ch.r0, ch.r1 = c*trainChunkRows, min(rows, (c+1)*trainChunkRows)
-		if len(ch.grad) != nParams {
-			ch.grad = make([]float32, nParams)
-		} else {
-			clear(ch.grad)
-		}
-		ch.arena.Reset()
-		ch.loss = 0
-	}
-	return chunks
-}
-
-func (ws *Workspace) workers(chunks int) int { return min(runtime.GOMAXPROCS(0), chunks) }
 
 // TrainStep computes the mean cross-entropy of the batch (per the model's recipe) and its
 // parameter gradient, and applies one Adam step with learning rate lr. It returns the loss
