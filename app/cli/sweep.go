@@ -30,7 +30,7 @@ import (
 )
 
 // originalData is the original experiments' data set, relative to the shared folder.
-var originalData = filepath.Join("reference", "data", "spiral_dataset_20k.pt")
+const originalData = "reference/data/spiral_dataset_20k.pt"
 
 func runSweep(env *Env, args []string) error {
 	fs := newFlags(env, "sweep")
@@ -127,7 +127,7 @@ func runSweep(env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s\n", *out)
 	if *plotPath != "" {
-		title := fmt.Sprintf("%s against %s, defence %s", strings.ToUpper(name[:1])+name[1:], filepath.Base(*clfPath), filepath.Base(*flowPath))
+		title := fmt.Sprintf("Cases A–D under %s · defence: M-Flow %s", attackTitle(kind, *adaptive), strings.TrimSuffix(filepath.Base(*flowPath), filepath.Ext(*flowPath)))
 		if err := writeCasesPlot(*plotPath, res, title); err != nil {
 			return err
 		}
@@ -141,6 +141,15 @@ func runSweep(env *Env, args []string) error {
 	return nil
 }
 
+// attackTitle names the attack for the chart title, e.g. "adaptive PGD (L2)".
+func attackTitle(k attack.Kind, adaptive bool) string {
+	name := map[attack.Kind]string{attack.FGSM: "FGSM", attack.PGD: "PGD (L∞)", attack.PGDL2: "PGD (L2)"}[k]
+	if adaptive {
+		name = "adaptive " + name
+	}
+	return name
+}
+
 // sweepData loads --data, else the original data set when the shared folder is present, else
 // generates Two Spirals (saying so).
 func sweepData(env *Env, path string, n int, seed uint64) (*spirals.Dataset, error) {
@@ -148,7 +157,7 @@ func sweepData(env *Env, path string, n int, seed uint64) (*spirals.Dataset, err
 		return spirals.Load(path)
 	}
 	if dir, err := testref.Find(); err == nil {
-		p := filepath.Join(dir, originalData)
+		p := filepath.Join(dir, filepath.FromSlash(originalData))
 		if ds, err := spirals.Load(p); err == nil {
 			return ds, nil
 		}
@@ -196,43 +205,42 @@ func writeCases(w io.Writer, r *attack.SweepResult) error {
 	return nil
 }
 
-// Case colours of the sweep chart: calm, distinguishable, A green, B blue, C red, D grey.
-var caseColors = [4]color.NRGBA{
-	{R: 0x4c, G: 0xa8, B: 0x6f, A: 0xff}, // A
-	{R: 0x6a, G: 0x9b, B: 0xd8, A: 0xff}, // B
-	{R: 0xd9, G: 0x6b, B: 0x5f, A: 0xff}, // C
-	{R: 0xa3, G: 0xa3, B: 0xa3, A: 0xff}, // D
-}
-
-var caseLegend = [4]string{
-	"A  attack succeeded, defence undid it",
-	"B  attack failed, defence kept the label",
-	"C  attack succeeded, defence failed",
-	"D  attack failed, defence broke the label",
+// sans returns the chart font (Liberation Sans) at size points.
+func sans(size vg.Length) font.Font {
+	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: size}
 }
 
 // writeCasesPlot draws the stacked relative frequencies of D, C, B, A (bottom to top) against
-// ε with ε* marked, 8×5 in at 150 dpi, and writes the PNG atomically.
+// ε with ε* marked, 8×5 in at 150 dpi, legend and ε* summary on the right, and writes the PNG
+// atomically.
 func writeCasesPlot(path string, r *attack.SweepResult, title string) error {
-	const (
-		width, height = 8 * vg.Inch, 5 * vg.Inch
-		stripW        = 2.45 * vg.Inch
-	)
+	const width, height = 8 * vg.Inch, 5 * vg.Inch
+	// Calm, distinguishable case colours: A green, B blue, C red, D grey.
+	caseColors := [4]color.NRGBA{
+		{R: 0x4c, G: 0xa8, B: 0x6f, A: 0xff},
+		{R: 0x6a, G: 0x9b, B: 0xd8, A: 0xff},
+		{R: 0xd9, G: 0x6b, B: 0x5f, A: 0xff},
+		{R: 0xa3, G: 0xa3, B: 0xa3, A: 0xff},
+	}
+	caseLegend := [4]string{
+		"A  attack succeeded, defence undid it",
+		"B  attack failed, defence kept the label",
+		"C  attack succeeded, defence failed",
+		"D  attack failed, defence broke the label",
+	}
 	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font.Size = 13
-	p.Title.Padding = 8
 	p.X.Label.Text = "ε"
 	p.Y.Label.Text = "relative frequency"
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle.Font.Size = 13
-		a.Tick.Label.Font.Size = 11
+		a.Label.TextStyle.Font = sans(13)
+		a.Tick.Label.Font = sans(11)
 		a.Padding = 0
 	}
 	p.X.Min, p.X.Max = r.Eps[0], r.Eps[len(r.Eps)-1]
 	if p.X.Max == p.X.Min {
 		p.X.Max = p.X.Min + 1e-3
 	}
+	p.X.Tick.Marker = stepTicks{}
 	p.Y.Min, p.Y.Max = 0, 1
 	p.Y.Tick.Marker = percentTicks{}
 
@@ -260,39 +268,81 @@ func writeCasesPlot(path string, r *attack.SweepResult, title string) error {
 	j := r.EpsStar()
 	p.Add(epsStarMark{eps: r.Eps[j], label: fmt.Sprintf("ε* = %.3f", r.Eps[j])})
 
-	c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(150), vgimg.UseBackgroundColor(color.White))
-	dc := draw.New(c)
-	p.Draw(draw.Crop(dc, 6, -stripW, 4, -6))
-
-	// Legend and the ε* summary in the right-hand strip.
-	strip := draw.Crop(dc, width-stripW+14, -6, 0, -0.9*vg.Inch)
+	// The legend and the ε* summary go in a strip on the right, as wide as their text.
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
-	leg.TextStyle.Font.Size = 10
-	leg.Padding = 5
-	leg.ThumbnailWidth = 14
+	leg.TextStyle.Font = sans(10.5)
+	leg.Padding = 6
+	leg.ThumbnailWidth = 16
 	for k := 0; k < 4; k++ {
-		poly := &plotter.Polygon{Color: caseColors[k]}
-		leg.Add(caseLegend[k], poly)
+		leg.Add(caseLegend[k], &plotter.Polygon{Color: caseColors[k]})
 	}
-	leg.Draw(strip)
 	sty := leg.TextStyle
 	sty.Color = color.Gray{Y: 0x30}
-	y := strip.Max.Y - leg.Rectangle(strip).Size().Y - 30
 	lines := []string{
-		fmt.Sprintf("at ε* = %.3f (dashed):", r.Eps[j]),
-		fmt.Sprintf("  attack success  %.1f %%", 100*r.AttackRate(j)),
-		fmt.Sprintf("  defence undid   %.1f %% of them", 100*r.UndoneShare(j)),
-		fmt.Sprintf("%d points per ε", r.N),
+		fmt.Sprintf("At ε* = %.3f (dashed line):", r.Eps[j]),
+		fmt.Sprintf("attack success %.1f %%,", 100*r.AttackRate(j)),
+		fmt.Sprintf("of which the defence undid %.1f %%", 100*r.UndoneShare(j)),
+		"",
+		fmt.Sprintf("%d points per ε, %d ε values", r.N, len(r.Eps)),
+	}
+	var stripW vg.Length
+	for _, l := range caseLegend {
+		stripW = max(stripW, leg.ThumbnailWidth+sty.Rectangle("  "+l).Max.X)
 	}
 	for _, l := range lines {
+		stripW = max(stripW, sty.Rectangle(l).Max.X)
+	}
+	stripW += 24
+
+	c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(150), vgimg.UseBackgroundColor(color.White))
+	dc := draw.New(c)
+	// The title spans the whole figure, above the plot and the strip.
+	tsty := draw.TextStyle{Color: color.Gray{Y: 0x10}, Font: sans(14), Handler: plot.DefaultTextHandler, XAlign: draw.XCenter}
+	titleH := tsty.Rectangle(title).Size().Y + 14
+	dc.FillText(tsty, vg.Point{X: width / 2, Y: height - titleH + 6 + tsty.FontExtents().Descent}, title)
+	p.Draw(draw.Crop(dc, 8, -stripW, 6, -titleH-4))
+	strip := draw.Crop(dc, width-stripW+12, -8, 0, -titleH-0.45*vg.Inch)
+	leg.Draw(strip)
+	y := strip.Max.Y - leg.Rectangle(strip).Size().Y - 28
+	for _, l := range lines {
 		strip.FillText(sty, vg.Point{X: strip.Min.X, Y: y}, l)
-		y -= sty.Rectangle(l).Size().Y + 4
+		y -= sty.Rectangle("Ag").Size().Y + 5
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(w)
 		return err
 	})
+}
+
+// stepTicks labels an axis at round steps, aiming for five to eight labels.
+type stepTicks struct{}
+
+func (stepTicks) Ticks(lo, hi float64) []plot.Tick {
+	span := hi - lo
+	if !(span > 0) {
+		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}}
+	}
+	step := math.Pow(10, math.Floor(math.Log10(span)))
+	for _, f := range []float64{0.1, 0.2, 0.25, 0.5, 1} {
+		if span/(step*f) <= 8 {
+			step *= f
+			break
+		}
+	}
+	decimals := max(0, int(math.Ceil(-math.Log10(step)-1e-9)))
+	if math.Abs(step*math.Pow(10, float64(decimals))-math.Round(step*math.Pow(10, float64(decimals)))) > 1e-9 {
+		decimals++ // steps like 0.25
+	}
+	var t []plot.Tick
+	for i := math.Ceil(lo/step - 1e-9); i*step <= hi+1e-9*span; i++ {
+		v := i * step
+		t = append(t, plot.Tick{Value: v, Label: strconv.FormatFloat(v+0, 'f', decimals, 64)})
+		if mid := v + step/2; mid < hi {
+			t = append(t, plot.Tick{Value: mid}) // minor tick
+		}
+	}
+	return t
 }
 
 // percentTicks labels a [0, 1] axis in percent every 20 %.
@@ -325,7 +375,7 @@ func (m epsStarMark) Plot(c draw.Canvas, p *plot.Plot) {
 	x := trX(m.eps)
 	line := draw.LineStyle{Color: color.Gray{Y: 0x20}, Width: vg.Points(1.6), Dashes: []vg.Length{vg.Points(6), vg.Points(4)}}
 	c.StrokeLine2(line, x, c.Min.Y, x, c.Max.Y)
-	sty := draw.TextStyle{Color: color.Gray{Y: 0x10}, Font: font.From(plot.DefaultFont, 11), Handler: plot.DefaultTextHandler}
+	sty := draw.TextStyle{Color: color.Gray{Y: 0x10}, Font: sans(11), Handler: plot.DefaultTextHandler}
 	r := sty.Rectangle(m.label)
 	w, h := r.Size().X+8, r.Size().Y+4
 	x0 := x + 5

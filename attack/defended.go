@@ -1,0 +1,120 @@
+package attack
+
+import (
+	"fmt"
+
+	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/flow/nn"
+)
+
+// Defended is a classifier behind the projection defence: it classifies project(x) instead
+// of x. Its LossGrad differentiates through encode and decode exactly, so attacking it is the
+// adaptive attack (no straight-through approximation).
+type Defended struct {
+	Clf  Classifier
+	Flow *flow.MFlow
+}
+
+// Predict returns the bare classifier's prediction at the projection of each row.
+func (d Defended) Predict(x nn.Mat) []int32 {
+	d.check("Predict", x)
+	return d.Clf.Predict(d.Flow.Project(x))
+}
+
+// LossGrad returns each sample's loss at its projection and the gradient of that loss with
+// respect to the unprojected input, through the projection.
+func (d Defended) LossGrad(x nn.Mat, y []int32) (loss []float32, gx nn.Mat) {
+	d.check("LossGrad", x)
+	proj := d.Flow.Project(x)
+	loss, gProj := d.Clf.LossGrad(proj, y)
+	_, gx = d.Flow.ProjectVJP(x, gProj)
+	return loss, gx
+}
+
+func (d Defended) check(name string, x nn.Mat) {
+	if d.Clf == nil || d.Flow == nil {
+		panic(fmt.Sprintf("attack: Defended.%s needs both a classifier and a flow", name))
+	}
+}
+
+// Bare returns the classifier inside a Defended (or *Defended), and clf itself otherwise.
+func Bare(clf Classifier) Classifier {
+	switch d := clf.(type) {
+	case Defended:
+		return d.Clf
+	case *Defended:
+		return d.Clf
+	}
+	return clf
+}
+
+// Case is the outcome of one attacked point under the projection defence (spec section 4).
+// The zero Case means no outcome (a model was missing).
+type Case uint8
+
+// The four outcomes: whether the attack fooled the bare classifier and whether the defended
+// classifier still gets the true label.
+const (
+	CaseNone Case = iota // no outcome
+	CaseA                // attack succeeded, defence succeeded
+	CaseB                // attack failed, defence succeeded
+	CaseC                // attack succeeded, defence failed
+	CaseD                // attack failed, defence failed
+)
+
+// CaseOf returns the case of a point from the attack's and the defence's success.
+func CaseOf(attackOK, defenceOK bool) Case {
+	switch {
+	case attackOK && defenceOK:
+		return CaseA
+	case defenceOK:
+		return CaseB
+	case attackOK:
+		return CaseC
+	}
+	return CaseD
+}
+
+// String returns "A", "B", "C" or "D" ("–" for CaseNone).
+func (c Case) String() string {
+	switch c {
+	case CaseNone:
+		return "–"
+	case CaseA, CaseB, CaseC, CaseD:
+		return string(rune('A' + c - CaseA))
+	}
+	return fmt.Sprintf("Case(%d)", int(c))
+}
+
+// Describe returns a short explanation of the case for legends and tooltips.
+func (c Case) Describe() string {
+	switch c {
+	case CaseA:
+		return "attack succeeded, defence succeeded"
+	case CaseB:
+		return "attack failed, defence succeeded"
+	case CaseC:
+		return "attack succeeded, defence failed"
+	case CaseD:
+		return "attack failed, defence failed"
+	}
+	return "no outcome"
+}
+
+// Classify returns the case of every adversarial point xAdv with true label y: the attack
+// succeeded when the bare classifier mispredicts x′, the defence when it predicts y at
+// project(x′). clf may be a Defended; its bare classifier is used. It panics when y has the
+// wrong length or the flow's dimension differs from the points'.
+func Classify(clf Classifier, fl *flow.MFlow, xAdv nn.Mat, y []int32) []Case {
+	if len(y) != xAdv.Rows {
+		panic(fmt.Sprintf("attack: Classify: %d labels for %d rows", len(y), xAdv.Rows))
+	}
+	bare := Bare(clf)
+	pa := bare.Predict(xAdv)
+	pd := bare.Predict(fl.Project(xAdv))
+	out := make([]Case, len(y))
+	for i := range out {
+		out[i] = CaseOf(pa[i] != y[i], pd[i] == y[i])
+	}
+	return out
+}
