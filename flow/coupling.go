@@ -101,10 +101,12 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 				var L float64
 				if !inverse {
 					k := bin(kn.xs, v)
-					out, L = rqEval(v, kn.xs[k], kn.xs[k+1]-kn.xs[k], kn.ys[k], kn.ys[k+1]-kn.ys[k], kn.ds[k], kn.ds[k+1], nil, nil)
+					d0, d1 := kn.deriv(pr[j*np:(j+1)*np], k)
+					out, L = rqEval(v, kn.xs[k], kn.xs[k+1]-kn.xs[k], kn.ys[k], kn.ys[k+1]-kn.ys[k], d0, d1, nil, nil)
 				} else {
 					k := bin(kn.ys, v)
-					xk, w, yk, h, d0, d1 := kn.xs[k], kn.xs[k+1]-kn.xs[k], kn.ys[k], kn.ys[k+1]-kn.ys[k], kn.ds[k], kn.ds[k+1]
+					d0, d1 := kn.deriv(pr[j*np:(j+1)*np], k)
+					xk, w, yk, h := kn.xs[k], kn.xs[k+1]-kn.xs[k], kn.ys[k], kn.ys[k+1]-kn.ys[k]
 					out = rqInverse(v, xk, w, yk, h, d0, d1)
 					_, L = rqEval(out, xk, w, yk, h, d0, d1, nil, nil)
 					L = -L
@@ -175,7 +177,8 @@ func (c *Coupling) Backward(a *nn.Arena, p []float32, r Record, gOut nn.Mat, gld
 				k = bin(kn.ys, in)
 				x = float64(rec.out[i*nt+j])
 			}
-			rqEval(x, kn.xs[k], kn.xs[k+1]-kn.xs[k], kn.ys[k], kn.ys[k+1]-kn.ys[k], kn.ds[k], kn.ds[k+1], &dy, &dL)
+			d0, d1 := kn.deriv(pr, k)
+			rqEval(x, kn.xs[k], kn.xs[k+1]-kn.xs[k], kn.ys[k], kn.ys[k+1]-kn.ys[k], d0, d1, &dy, &dL)
 			if !rec.inverse {
 				gi[f] = float32(gy*dy[0] + gL*dL[0])
 				for v := 1; v < splineVarCount; v++ {

@@ -138,7 +138,7 @@ func (m *MFlow) ProjectVJP(x, gProj nn.Mat) (proj, gx nn.Mat) {
 	m.checkBatch("ProjectVJP", x, m.Cfg.N)
 	nn.SameShape("flow: ProjectVJP", x, gProj)
 	proj, gx = nn.NewMat(x.Rows, x.Cols), nn.NewMat(x.Rows, x.Cols)
-	parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
+	m.parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
 		p, back := m.projectRecorded(a, x.Slice(r0, r1))
 		copy(proj.Slice(r0, r1).Data, p.Data)
 		copy(gx.Slice(r0, r1).Data, back(gProj.Slice(r0, r1), nil).Data)

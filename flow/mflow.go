@@ -57,6 +57,7 @@ type Arch struct {
 	Couplings []*Coupling
 	Outer     *Composite
 	Inner     *ScalarAffine
+	arenas    sync.Pool // *nn.Arena scratch reused across evaluation calls
 }
 
 // NewArch builds the architecture with the given permutations (Steps+1 of them).
@@ -130,16 +131,24 @@ func (m *MFlow) Clone() *MFlow {
 // so results never depend on the number of cores.
 const evalChunk = 512
 
+func (ar *Arch) arena() *nn.Arena {
+	if a, ok := ar.arenas.Get().(*nn.Arena); ok {
+		return a
+	}
+	return new(nn.Arena)
+}
+
 // parallelRows runs fn over [0, rows) in fixed chunks on up to GOMAXPROCS workers, each with
-// its own arena (reset before every chunk).
-func parallelRows(rows int, fn func(a *nn.Arena, r0, r1 int)) {
+// its own arena (reset before every chunk; arenas are pooled across calls).
+func (ar *Arch) parallelRows(rows int, fn func(a *nn.Arena, r0, r1 int)) {
 	chunks := (rows + evalChunk - 1) / evalChunk
 	workers := min(runtime.GOMAXPROCS(0), chunks)
 	if workers <= 1 {
-		var a nn.Arena
+		a := ar.arena()
+		defer ar.arenas.Put(a)
 		for c := 0; c < chunks; c++ {
 			a.Reset()
-			fn(&a, c*evalChunk, min(rows, (c+1)*evalChunk))
+			fn(a, c*evalChunk, min(rows, (c+1)*evalChunk))
 		}
 		return
 	}
@@ -153,10 +162,11 @@ func parallelRows(rows int, fn func(a *nn.Arena, r0, r1 int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var a nn.Arena
+			a := ar.arena()
+			defer ar.arenas.Put(a)
 			for c := range next {
 				a.Reset()
-				fn(&a, c*evalChunk, min(rows, (c+1)*evalChunk))
+				fn(a, c*evalChunk, min(rows, (c+1)*evalChunk))
 			}
 		}()
 	}
@@ -173,7 +183,7 @@ func (m *MFlow) checkBatch(name string, x nn.Mat, cols int) {
 func (m *MFlow) OuterForward(x nn.Mat) (h nn.Mat, logDet []float32) {
 	m.checkBatch("OuterForward", x, m.Cfg.N)
 	h, logDet = nn.NewMat(x.Rows, m.Cfg.N), make([]float32, x.Rows)
-	parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
+	m.parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
 		z, ld, _ := m.Outer.Forward(a, m.P, x.Slice(r0, r1), false)
 		copy(h.Slice(r0, r1).Data, z.Data)
 		copy(logDet[r0:r1], ld)
@@ -185,7 +195,7 @@ func (m *MFlow) OuterForward(x nn.Mat) (h nn.Mat, logDet []float32) {
 func (m *MFlow) OuterInverse(h nn.Mat) (x nn.Mat, logDet []float32) {
 	m.checkBatch("OuterInverse", h, m.Cfg.N)
 	x, logDet = nn.NewMat(h.Rows, m.Cfg.N), make([]float32, h.Rows)
-	parallelRows(h.Rows, func(a *nn.Arena, r0, r1 int) {
+	m.parallelRows(h.Rows, func(a *nn.Arena, r0, r1 int) {
 		z, ld, _ := m.Outer.Inverse(a, m.P, h.Slice(r0, r1), false)
 		copy(x.Slice(r0, r1).Data, z.Data)
 		copy(logDet[r0:r1], ld)
@@ -217,7 +227,7 @@ func (m *MFlow) decodeRows(a *nn.Arena, u nn.Mat) nn.Mat {
 func (m *MFlow) Encode(x nn.Mat) nn.Mat {
 	m.checkBatch("Encode", x, m.Cfg.N)
 	u := nn.NewMat(x.Rows, m.Cfg.D)
-	parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
+	m.parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
 		copy(u.Slice(r0, r1).Data, m.encodeRows(a, x.Slice(r0, r1)).Data)
 	})
 	return u
@@ -227,7 +237,7 @@ func (m *MFlow) Encode(x nn.Mat) nn.Mat {
 func (m *MFlow) Decode(u nn.Mat) nn.Mat {
 	m.checkBatch("Decode", u, m.Cfg.D)
 	x := nn.NewMat(u.Rows, m.Cfg.N)
-	parallelRows(u.Rows, func(a *nn.Arena, r0, r1 int) {
+	m.parallelRows(u.Rows, func(a *nn.Arena, r0, r1 int) {
 		copy(x.Slice(r0, r1).Data, m.decodeRows(a, u.Slice(r0, r1)).Data)
 	})
 	return x
@@ -237,7 +247,7 @@ func (m *MFlow) Decode(u nn.Mat) nn.Mat {
 func (m *MFlow) Project(x nn.Mat) nn.Mat {
 	m.checkBatch("Project", x, m.Cfg.N)
 	out := nn.NewMat(x.Rows, m.Cfg.N)
-	parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
+	m.parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
 		copy(out.Slice(r0, r1).Data, m.decodeRows(a, m.encodeRows(a, x.Slice(r0, r1))).Data)
 	})
 	return out
@@ -256,7 +266,7 @@ func (m *MFlow) LogProbPIE(x nn.Mat, eps float64) []float32 {
 	m.checkBatch("LogProbPIE", x, m.Cfg.N)
 	out := make([]float32, x.Rows)
 	cu, cv := m.pieConsts(eps)
-	parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
+	m.parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
 		xs := x.Slice(r0, r1)
 		h, ldo, _ := m.Outer.Forward(a, m.P, xs, false)
 		ldi := float64(m.Inner.logDet(m.P))

@@ -61,42 +61,65 @@ func relu(dst, src []float32) {
 }
 
 // forward evaluates the conditioner on x into out (rows×Out). With rec == nil, scratch
-// memory from the arena is used and nothing is kept.
+// memory from the arena is used and nothing is kept. Bias additions and ReLUs are fused into
+// single passes over the hidden activations.
 func (m *ResMLP) forward(a *nn.Arena, p []float32, x, out nn.Mat, rec *mlpRecord) {
-	rows := x.Rows
-	h := a.RawMat(rows, m.Hidden)
+	rows, hd := x.Rows, m.Hidden
+	h := a.RawMat(rows, hd)
 	m.Initial.Forward(h, x, p)
 	if rec != nil {
 		rec.x = x
 		rec.u = make([]nn.Mat, len(m.Blocks))
 		rec.v = make([]nn.Mat, len(m.Blocks))
 	}
-	var u, act, v nn.Mat
-	if rec == nil {
-		u, act, v = a.RawMat(rows, m.Hidden), a.RawMat(rows, m.Hidden), a.RawMat(rows, m.Hidden)
+	var u, v nn.Mat
+	if rec == nil && len(m.Blocks) > 0 {
+		u, v = a.RawMat(rows, hd), a.RawMat(rows, hd)
 	}
+	var pending []float32 // the previous block's output bias, not yet added to h
 	for bi, b := range m.Blocks {
 		if rec != nil {
-			u, act, v = a.RawMat(rows, m.Hidden), a.RawMat(rows, m.Hidden), a.RawMat(rows, m.Hidden)
+			u, v = a.RawMat(rows, hd), a.RawMat(rows, hd)
 			rec.u[bi], rec.v[bi] = u, v
 		}
-		relu(u.Data, h.Data)
-		b[0].Forward(act, u, p)
-		relu(v.Data, act.Data)
-		// h += W₂ v + b₂
-		bias := b[1].B.View(p)
+		if pending != nil {
+			addBiasRelu(h.Data, u.Data, pending, hd, true)
+		} else {
+			relu(u.Data, h.Data)
+		}
+		nn.Gemm(false, true, rows, hd, hd, 1, u.Data, hd, b[0].W.View(p), hd, 0, v.Data, hd)
+		addBiasRelu(v.Data, v.Data, b[0].B.View(p), hd, false)
+		nn.Gemm(false, true, rows, hd, hd, 1, v.Data, hd, b[1].W.View(p), hd, 1, h.Data, hd)
+		pending = b[1].B.View(p)
+	}
+	if pending != nil {
 		for i := 0; i < rows; i++ {
-			row := h.Row(i)
-			for j := range row {
-				row[j] += bias[j]
+			row := h.Data[i*hd : (i+1)*hd]
+			for j, bv := range pending {
+				row[j] += bv
 			}
 		}
-		nn.Gemm(false, true, rows, m.Hidden, m.Hidden, 1, v.Data, m.Hidden, b[1].W.View(p), m.Hidden, 1, h.Data, m.Hidden)
 	}
 	if rec != nil {
 		rec.hFinal = h
 	}
 	m.Final.Forward(out, h, p)
+}
+
+// addBiasRelu adds bias to every row of src (in place when keep is set) and writes
+// relu(src + bias) into dst.
+func addBiasRelu(src, dst, bias []float32, width int, keep bool) {
+	for i := 0; i+width <= len(src); i += width {
+		s, d := src[i:i+width], dst[i:i+width]
+		for j, bv := range bias[:width] {
+			t := s[j] + bv
+			if keep {
+				s[j] = t
+			}
+			b := math.Float32bits(t)
+			d[j] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+		}
+	}
 }
 
 // backward differentiates a recorded call: gOut is dL/d(out); parameter gradients are added

@@ -18,12 +18,12 @@ func SplineParams(k int) int { return numParamsBin*k - 1 }
 
 // knots holds the normalised spline of one element, computed in float64.
 type knots struct {
-	xs, ys, ds []float64 // K+1 knot positions and derivatives
+	xs, ys []float64 // K+1 knot positions
 	pw, ph     []float64 // softmax probabilities of widths and heights (for backward)
 }
 
 // knotsLen is the number of float64 values a knots view of K bins occupies.
-func knotsLen(k int) int { return 5*k + 3 }
+func knotsLen(k int) int { return 4*k + 2 }
 
 func newKnots(k int) *knots {
 	kn := &knots{}
@@ -33,20 +33,30 @@ func newKnots(k int) *knots {
 
 // view points kn at buf (length knotsLen(k)), so that knots can be kept per element.
 func (kn *knots) view(buf []float64, k int) {
-	kn.xs, kn.ys, kn.ds = buf[:k+1], buf[k+1:2*k+2], buf[2*k+2:3*k+3]
-	kn.pw, kn.ph = buf[3*k+3:4*k+3], buf[4*k+3:5*k+3]
+	kn.xs, kn.ys = buf[:k+1], buf[k+1:2*k+2]
+	kn.pw, kn.ph = buf[2*k+2:3*k+2], buf[3*k+2:4*k+2]
 }
 
-// set computes knots from raw parameters [K widths, K heights, K−1 derivatives]; widths and
-// heights are divided by scale (√H) first.
+// set computes the knot positions from raw parameters [K widths, K heights, K−1
+// derivatives]; widths and heights are divided by scale (√H) first.
 func (kn *knots) set(raw []float32, scale, bound float64) {
 	k := len(kn.pw)
 	knotsFrom(kn.xs, kn.pw, raw[:k], scale, bound, MinBinWidth)
 	knotsFrom(kn.ys, kn.ph, raw[k:2*k], scale, bound, MinBinHeight)
-	kn.ds[0], kn.ds[k] = 1, 1
-	for i := 1; i < k; i++ {
-		kn.ds[i] = MinDerivative + softplus(float64(raw[2*k+i-1]))
+}
+
+// deriv returns the knot derivatives δ_b and δ_{b+1} of bin b: 1 at the ends (linear tails
+// join smoothly), m_δ + softplus(raw) inside. Only the two a bin needs are computed.
+func (kn *knots) deriv(raw []float32, b int) (d0, d1 float64) {
+	k := len(kn.pw)
+	d0, d1 = 1, 1
+	if b >= 1 {
+		d0 = MinDerivative + softplus(float64(raw[2*k+b-1]))
 	}
+	if b+1 <= k-1 {
+		d1 = MinDerivative + softplus(float64(raw[2*k+b]))
+	}
+	return d0, d1
 }
 
 func softplus(x float64) float64 {
