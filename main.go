@@ -1,13 +1,22 @@
 // Command mflowlab is a desktop lab for adversarial defences with manifold-learning
-// normalizing flows. Without arguments it opens the app; with a command it runs headless.
+// normalizing flows. Without arguments (or with only flags) it opens the app; with a
+// command it runs headless.
 package main
 
 import (
 	"os"
+	"strings"
 
+	"github.com/mflowlab/mflowlab/app"
 	"github.com/mflowlab/mflowlab/app/cli"
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], nil))
+	args := os.Args[1:]
+	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !isHelp(args[0])) {
+		app.Main(args) // never returns
+	}
+	os.Exit(cli.Main(args, app.Commands()))
 }
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }

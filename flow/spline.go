@@ -19,7 +19,7 @@ func SplineParams(k int) int { return numParamsBin*k - 1 }
 // knots holds the normalised spline of one element, computed in float64.
 type knots struct {
 	xs, ys []float64 // K+1 knot positions
-	pw, ph     []float64 // softmax probabilities of widths and heights (for backward)
+	pw, ph []float64 // softmax probabilities of widths and heights (for backward)
 }
 
 // knotsLen is the number of float64 values a knots view of K bins occupies.

@@ -12,11 +12,24 @@ import (
 // BenchExtra lets other packages add measurements to `mflowlab bench` (e.g. --frame).
 type BenchExtra func(env *Env, args []string) (handled bool, err error)
 
+// BenchFrame is the Extra key under which the app registers `mflowlab bench --frame`: the
+// full-window frame-time measurement. Its Run gets the arguments without --frame.
+const BenchFrame = "bench --frame"
+
 func runBench(env *Env, args []string) error {
+	for i, a := range args {
+		if a == "--frame" || a == "-frame" {
+			if env.benchFrame == nil {
+				return fmt.Errorf("--frame: this build has no app to measure")
+			}
+			return env.benchFrame(env, append(args[:i:i], args[i+1:]...))
+		}
+	}
 	fs := newFlags(env, "bench")
 	cfgName := fs.String("config", "original", "training-step configuration: "+strings.Join(benchNames(), "|")+"|all")
 	iters := fs.Int("iters", 30, "measured steps after 3 warm-up steps")
 	seed := fs.Uint64("seed", 1, "seed of the model and data")
+	fs.Bool("frame", false, "measure the app's full-window frame time instead (mflowlab bench --frame -h)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -18,6 +18,8 @@ import (
 type Env struct {
 	Ctx            context.Context
 	Stdout, Stderr io.Writer
+
+	benchFrame func(env *Env, args []string) error // `bench --frame`, registered as BenchFrame in Extra
 }
 
 type command struct {
@@ -32,6 +34,7 @@ func commands() map[string]command {
 		"bench":            {"measure training-step speed (config=NAME step_ms=… samples_per_s=…)", runBench},
 		"train-classifier": {"train the Two Spirals MLP classifier headless and write a checkpoint", runTrainClassifier},
 		"sweep":            {"count the attack/defence cases A–D over a range of ε (CSV, optional PNG chart)", runSweep},
+		"record":           {"render an animation (training, level set, boundary, projection, attack) to GIF, MP4 or PNG frames", runRecord},
 	}
 }
 
@@ -48,6 +51,10 @@ func Main(args []string, extra Extra) int {
 	env := &Env{Ctx: ctx, Stdout: os.Stdout, Stderr: os.Stderr}
 	cmds := commands()
 	for name, e := range extra {
+		if name == BenchFrame {
+			env.benchFrame = e.Run
+			continue
+		}
 		cmds[name] = command{e.Summary, e.Run}
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {

@@ -10,8 +10,8 @@ func BenchmarkGemmShapes(b *testing.B) {
 		ta, tb  bool
 		m, n, k int
 	}{
-		{false, true, 256, 100, 100}, // forward x·Wᵀ
-		{true, false, 100, 100, 256}, // dW = gyᵀ·x
+		{false, true, 256, 100, 100},  // forward x·Wᵀ
+		{true, false, 100, 100, 256},  // dW = gyᵀ·x
 		{false, false, 256, 100, 100}, // dx = gy·W
 		{false, true, 256, 23, 100},
 		{true, false, 23, 100, 256},
