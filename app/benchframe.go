@@ -1,0 +1,203 @@
+package app
+
+import (
+	"fmt"
+	"image"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	gioapp "gioui.org/app"
+	"gioui.org/f32"
+	"gioui.org/io/pointer"
+	"gioui.org/op"
+	"gioui.org/unit"
+
+	"github.com/mflowlab/mflowlab/app/cli"
+	"github.com/mflowlab/mflowlab/ui/plane"
+)
+
+// runBenchFrame measures the full window's frame time with every layer on, the default
+// probes under PGD, and training running: headless by default, or in a real window (which
+// adds presenting to the display) with --window.
+func runBenchFrame(env *cli.Env, args []string) error {
+	fs := newFlags(env, "bench --frame")
+	sizeS := fs.String("size", "1280x800", "window size in pixels")
+	frames := fs.Int("frames", 240, "measured frames")
+	warm := fs.Duration("warmup", 3*time.Second, "time to let training, scenes and charts start before measuring")
+	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the measured frames to this file")
+	paused := fs.Bool("paused", false, "measure without training (the plane then changes only with the pointer)")
+	window := fs.Bool("window", false, "draw in a real window (needs a display) instead of headlessly")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	size, err := parseSize(*sizeS)
+	if err != nil {
+		return err
+	}
+	if *frames < 10 || *frames > 100000 {
+		return fmt.Errorf("--frames %d out of range [10, 100000]", *frames)
+	}
+	m := &frameMeter{u: nil, want: *frames, warm: *warm}
+	if *cpuProf != "" {
+		pf, err := os.Create(*cpuProf)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		m.prof = pf
+	}
+	var opts Options
+	opts.Paused = *paused
+	if *window {
+		err = benchWindow(env, size, opts, m)
+	} else {
+		err = benchOffscreen(env, size, opts, m)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, m.report(size))
+	return nil
+}
+
+// frameMeter records frame times after a warm-up.
+type frameMeter struct {
+	u       *UI
+	want    int
+	warm    time.Duration
+	prof    *os.File
+	start   time.Time // of the measurement
+	step0   int
+	ds      []time.Duration
+	wall    time.Duration
+	raster  uint64
+	rasters int
+	began   time.Time // of the warm-up
+}
+
+// add records one frame; it reports whether the measurement is complete.
+func (m *frameMeter) add(d time.Duration) bool {
+	now := time.Now()
+	if m.began.IsZero() {
+		m.began = now
+	}
+	if now.Sub(m.began) < m.warm {
+		return false
+	}
+	if m.start.IsZero() {
+		m.start, m.step0 = now, m.u.lab.run.Latest().Step
+		if m.prof != nil {
+			pprof.StartCPUProfile(m.prof)
+		}
+		return false
+	}
+	if r := m.u.pv.shown; r != nil && r.version != m.raster {
+		m.raster = r.version
+		m.rasters++
+	}
+	m.ds = append(m.ds, d)
+	if len(m.ds) < m.want {
+		return false
+	}
+	m.wall = now.Sub(m.start)
+	if m.prof != nil {
+		pprof.StopCPUProfile()
+	}
+	return true
+}
+
+func (m *frameMeter) report(size image.Point) string {
+	ds := slices.Clone(m.ds)
+	slices.Sort(ds)
+	if len(ds) == 0 {
+		return "frame_ms=NaN fps=0"
+	}
+	rast, sceneMS := 0.0, 0.0
+	if r := m.u.pv.shown; r != nil {
+		rast = r.ms
+		if r.res != nil {
+			sceneMS = r.res.ComputeMS
+		}
+	}
+	steps := m.u.lab.run.Latest().Step - m.step0
+	return fmt.Sprintf("frame_ms=%.2f fps=%.1f p90_ms=%.2f layout_ms=%.2f raster_ms=%.2f scene_ms=%.0f size=%dx%d frames=%d plane_updates=%d train_steps_per_s=%.0f",
+		ms(ds[len(ds)/2]), float64(len(ds))/m.wall.Seconds(), ms(ds[len(ds)*9/10]), ms(m.u.stats.LayoutMedian()),
+		rast, sceneMS, size.X, size.Y, len(ds), m.rasters, float64(steps)/m.wall.Seconds())
+}
+
+// setupBench turns every layer and the frame statistics on.
+func setupBench(u *UI) {
+	u.pv.layers = plane.LayerAll
+	u.showFPS = true
+}
+
+// benchOffscreen draws frames back to back on the headless GPU, sweeping the pointer over
+// the plane so that the hover readout works too.
+func benchOffscreen(env *cli.Env, size image.Point, opts Options, m *frameMeter) error {
+	u := NewUI(env.Ctx, opts)
+	defer u.Close()
+	setupBench(u)
+	m.u = u
+	o, err := newOffscreen(size)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	for i := 0; ; i++ {
+		if err := env.Ctx.Err(); err != nil {
+			return err
+		}
+		t := float64(i) / 120
+		x := float32(size.X-348) * float32(0.3+0.4*frac(t))
+		o.Pointer(pointer.Move, f32.Pt(x, float32(size.Y)*0.45), 0)
+		d, err := o.Frame(u)
+		if err != nil {
+			return err
+		}
+		if m.add(d) {
+			return nil
+		}
+	}
+}
+
+// benchWindow draws frames in an OS window, asking for the next frame after each one.
+func benchWindow(env *cli.Env, size image.Point, opts Options, m *frameMeter) error {
+	w := new(gioapp.Window)
+	w.Option(gioapp.Title("mflowlab bench"), gioapp.Size(unit.Dp(size.X), unit.Dp(size.Y)))
+	opts.Invalidate = w.Invalidate
+	u := NewUI(env.Ctx, opts)
+	defer u.Close()
+	setupBench(u)
+	m.u = u
+	var ops op.Ops
+	for {
+		switch e := w.Event().(type) {
+		case gioapp.DestroyEvent:
+			return e.Err
+		case gioapp.FrameEvent:
+			if err := env.Ctx.Err(); err != nil {
+				return err
+			}
+			t0 := time.Now()
+			gtx := gioapp.NewContext(&ops, e)
+			u.SafeLayout(gtx)
+			e.Frame(gtx.Ops)
+			d := time.Since(t0)
+			u.AfterFrame(d)
+			if m.add(d) {
+				return nil
+			}
+			w.Invalidate()
+		}
+	}
+}
+
+func frac(t float64) float64 {
+	t -= float64(int(t))
+	if int(t*2)%2 == 0 {
+		return 2 * t
+	}
+	return 2 - 2*t
+}

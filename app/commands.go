@@ -1,0 +1,150 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"strconv"
+	"strings"
+	"time"
+
+	"gioui.org/f32"
+	"gioui.org/io/pointer"
+
+	"github.com/mflowlab/mflowlab/app/cli"
+	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/ui/charts"
+)
+
+// Commands returns the app's subcommands for cli.Main: screenshot, and the frame-time
+// measurement behind `mflowlab bench --frame`.
+func Commands() cli.Extra {
+	return cli.Extra{
+		"screenshot":   {Summary: "render the whole window headlessly to a PNG (after N training steps)", Run: runScreenshot},
+		cli.BenchFrame: {Summary: "measure the full window's frame time", Run: runBenchFrame},
+	}
+}
+
+// parseSize reads "WxH".
+func parseSize(s string) (image.Point, error) {
+	w, h, ok := strings.Cut(strings.ToLower(s), "x")
+	x, err1 := strconv.Atoi(w)
+	y, err2 := strconv.Atoi(h)
+	if !ok || err1 != nil || err2 != nil || x < 400 || y < 300 || x > 8192 || y > 8192 {
+		return image.Point{}, fmt.Errorf("--size %q: want WIDTHxHEIGHT between 400x300 and 8192x8192", s)
+	}
+	return image.Pt(x, y), nil
+}
+
+func newFlags(env *cli.Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("mflowlab "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+func runScreenshot(env *cli.Env, args []string) error {
+	fs := newFlags(env, "screenshot")
+	out := fs.String("out", "", "PNG file to write (required)")
+	flowPath := fs.String("flow", "", "show this flow checkpoint instead of training one")
+	sizeS := fs.String("size", "1280x800", "window size in pixels")
+	steps := fs.Int("steps", 1500, "training steps before the picture (ignored with --flow)")
+	hover := fs.String("hover", "0.62,0.38", "data point under the pointer for the readout, or \"none\"")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *out == "" {
+		return errors.New("usage: mflowlab screenshot --out shot.png [--flow CKPT] [--size 1280x800] [--steps N]")
+	}
+	size, err := parseSize(*sizeS)
+	if err != nil {
+		return err
+	}
+	if *steps < 0 || *steps > 1_000_000 {
+		return fmt.Errorf("--steps %d out of range [0, 1000000]", *steps)
+	}
+	var hx, hy float64
+	hoverOn := *hover != "none"
+	if hoverOn {
+		if _, err := fmt.Sscanf(*hover, "%g,%g", &hx, &hy); err != nil {
+			return fmt.Errorf("--hover %q: want x,y or none", *hover)
+		}
+	}
+	var static *flow.MFlow
+	if *flowPath != "" {
+		c, err := flow.LoadCheckpoint(*flowPath)
+		if err != nil {
+			return err
+		}
+		static = c.Flow
+	}
+	u := NewUI(env.Ctx, Options{Sync: true, Paused: true})
+	defer u.Close()
+	if len(u.pv.probes.list) > 0 {
+		u.pv.probes.Select(u.pv.probes.list[0].ID) // show a selected probe and its outcome
+	}
+	if static != nil {
+		u.lab.static, u.lab.staticVersion, u.lab.staticSource = static, u.lab.next(), *flowPath
+	} else if err := trainSteps(env.Ctx, u, *steps, env); err != nil {
+		return err
+	}
+	o, err := newOffscreen(size)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	if _, err := o.Frame(u); err != nil {
+		return err
+	}
+	if hoverOn {
+		x, y := u.pv.view.ToPixel(hx, hy)
+		o.Pointer(pointer.Move, f32.Pt(x, y), 0)
+	}
+	// Let the background chart jobs finish, then draw the final frame.
+	deadline := time.Now().Add(2 * time.Minute)
+	for !u.panel.charts.ready() && time.Now().Before(deadline) {
+		if err := env.Ctx.Err(); err != nil {
+			return err
+		}
+		time.Sleep(40 * time.Millisecond)
+		if _, err := o.Frame(u); err != nil {
+			return err
+		}
+	}
+	if _, err := o.Frame(u); err != nil {
+		return err
+	}
+	img, err := o.Screenshot()
+	if err != nil {
+		return err
+	}
+	if err := charts.SavePNG(*out, img); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "wrote %s (%dx%d, step %d)\n", *out, size.X, size.Y, u.lab.run.Latest().Step)
+	return nil
+}
+
+// trainSteps runs the lab's training for n steps and waits for them.
+func trainSteps(ctx context.Context, u *UI, n int, env *cli.Env) error {
+	if n == 0 {
+		return nil
+	}
+	r := u.lab.run
+	r.Start()
+	t0 := time.Now()
+	for r.Latest().Step < n {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if s := r.Latest(); s.Err != nil {
+			fmt.Fprintf(env.Stderr, "training stopped at step %d: %v\n", s.Step, s.Err)
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.Pause()
+	fmt.Fprintf(env.Stderr, "trained %d steps in %.1f s\n", r.Latest().Step, time.Since(t0).Seconds())
+	return nil
+}

@@ -1,0 +1,424 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mflowlab/mflowlab/assets"
+	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/flow/classify"
+	"github.com/mflowlab/mflowlab/internal/testref"
+	"github.com/mflowlab/mflowlab/sim/run"
+	"github.com/mflowlab/mflowlab/sim/spirals"
+)
+
+// dataSettings are the Two Spirals generator's parameters.
+type dataSettings struct {
+	N         int
+	Noise     float64
+	Rotations float64
+	Seed      uint64
+}
+
+// defaultData is the live default: fewer points than the original 20 000 so that every
+// layer stays light, the original's noise and rotations.
+func defaultData() dataSettings { return dataSettings{N: 4000, Noise: 3, Rotations: 1.2, Seed: 1} }
+
+// status is the message shown in the status line.
+type status struct {
+	text string
+	err  bool
+	at   time.Time
+}
+
+// Lab holds the models and data the app shows and edits: the training run, the classifier,
+// the data set and an optionally loaded flow. Its fields belong to the frame's goroutine;
+// slow work (file loads, classifier training) runs in background jobs whose results are
+// applied at the start of a frame by Poll. Models and data sets are never modified once
+// published, so the scene builder and workers may read them freely.
+type Lab struct {
+	ctx        context.Context
+	cancel     context.CancelFunc
+	invalidate func()
+	results    chan func()
+
+	run     *run.Run
+	flowPtr *flow.MFlow // the run's flow last returned by Flow, and its version
+	flowVer uint64
+
+	clf        *classify.MLP
+	clfVersion uint64
+	clfSource  string
+	clfJob     context.CancelFunc // cancels a running classifier training
+	clfNote    string             // progress of the classifier training
+
+	data        *spirals.Dataset
+	dataVersion uint64
+	dataGen     dataSettings
+
+	static        *flow.MFlow // a loaded flow shown instead of the run's, or nil
+	staticVersion uint64
+	staticSource  string
+
+	seq    uint64 // version counter for everything the lab publishes
+	status status
+}
+
+// newLab starts a lab with the embedded classifier, generated data and a live training run
+// (playing when play is set). invalidate asks the window for a new frame.
+func newLab(ctx context.Context, play bool, invalidate func()) *Lab {
+	ctx, cancel := context.WithCancel(ctx)
+	l := &Lab{ctx: ctx, cancel: cancel, invalidate: invalidate, results: make(chan func(), 64)}
+	l.dataGen = defaultData()
+	d, err := spirals.Generate(l.dataGen.N, l.dataGen.Noise, l.dataGen.Rotations, l.dataGen.Seed)
+	if err != nil {
+		panic("app: default data: " + err.Error()) // the defaults are constants
+	}
+	l.setData(d)
+	if clf, err := classify.Parse(assets.ClassifierName, assets.Classifier()); err != nil {
+		l.Errorf("default classifier: %v", err)
+	} else {
+		l.setClassifier(clf, "default classifier")
+	}
+	r, err := run.New(ctx, matOf(d), run.DefaultSettings(), invalidate)
+	if err != nil {
+		panic("app: default training run: " + err.Error()) // the defaults are constants
+	}
+	l.run = r
+	if play {
+		r.Start()
+	}
+	return l
+}
+
+// Close stops the run and every job.
+func (l *Lab) Close() {
+	l.cancel()
+	l.run.Stop()
+	l.run.Wait()
+}
+
+func (l *Lab) next() uint64 { l.seq++; return l.seq }
+
+// Flow returns the flow to show and its version: the loaded one, else the run's latest.
+func (l *Lab) Flow() (*flow.MFlow, uint64) {
+	if l.static != nil {
+		return l.static, l.staticVersion
+	}
+	s := l.run.Latest()
+	if s.Flow != l.flowPtr {
+		// A new copy of the weights; snapshots that only change state keep theirs.
+		l.flowPtr, l.flowVer = s.Flow, l.next()
+	}
+	return s.Flow, l.flowVer
+}
+
+// Infof and Errorf set the status line.
+func (l *Lab) Infof(format string, a ...any) {
+	l.status = status{text: fmt.Sprintf(format, a...), at: time.Now()}
+}
+
+// Errorf sets the status line to an error message.
+func (l *Lab) Errorf(format string, a ...any) {
+	l.status = status{text: fmt.Sprintf(format, a...), err: true, at: time.Now()}
+}
+
+// Poll applies the results of finished background jobs; call it at the start of a frame.
+func (l *Lab) Poll() {
+	for {
+		select {
+		case f := <-l.results:
+			f()
+		default:
+			return
+		}
+	}
+}
+
+// goJob runs work in the background and applies the closure it returns in a later frame.
+func (l *Lab) goJob(work func(ctx context.Context) func()) {
+	go func() {
+		var apply func()
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					apply = func() { l.Errorf("internal error: %v", r) }
+				}
+			}()
+			apply = work(l.ctx)
+		}()
+		if apply == nil {
+			return
+		}
+		select {
+		case l.results <- apply:
+			l.invalidate()
+		case <-l.ctx.Done():
+		}
+	}()
+}
+
+// setData shows d and restarts training on it (same seed and settings).
+func (l *Lab) setData(d *spirals.Dataset) {
+	if l.run != nil {
+		if err := l.run.SetData(matOf(d)); err != nil {
+			l.Errorf("%v", err)
+			return
+		}
+		l.static = nil
+		l.run.Reset(l.run.Latest().Seed)
+	}
+	l.data, l.dataVersion = d, l.next()
+}
+
+func (l *Lab) setClassifier(m *classify.MLP, source string) {
+	l.clf, l.clfVersion, l.clfSource = m, l.next(), source
+}
+
+// Regenerate draws a new data set with s and restarts training on it.
+func (l *Lab) Regenerate(s dataSettings) {
+	d, err := spirals.Generate(s.N, s.Noise, s.Rotations, s.Seed)
+	if err != nil {
+		l.Errorf("%v", err)
+		return
+	}
+	l.dataGen = s
+	l.setData(d)
+	l.Infof("generated %d points (noise %g, %g rotations, seed %d); training restarts on them", s.N, s.Noise, s.Rotations, s.Seed)
+}
+
+// LoadData reads a data set (.csv or .pt) in the background.
+func (l *Lab) LoadData(path string) {
+	path = cleanPath(path)
+	if path == "" {
+		l.Errorf("type the path of a data set (.csv or .pt) first")
+		return
+	}
+	l.Infof("loading %s …", path)
+	l.goJob(func(context.Context) func() {
+		d, err := spirals.Load(path)
+		if err != nil {
+			return func() { l.Errorf("%v", err) }
+		}
+		return func() {
+			l.setData(d)
+			l.Infof("loaded %d points from %s; training restarts on them", d.N(), filepath.Base(path))
+		}
+	})
+}
+
+// LoadOriginalData loads the original 20 000-point data set from the reference folder.
+func (l *Lab) LoadOriginalData() {
+	dir, err := testref.Find()
+	if err != nil {
+		l.Errorf("original data set: %v", err)
+		return
+	}
+	l.LoadData(filepath.Join(dir, "reference", "data", "spiral_dataset_20k.csv"))
+}
+
+// LoadFlow reads a flow checkpoint (native or original .pt) in the background; it is shown
+// instead of the live run, which pauses.
+func (l *Lab) LoadFlow(path string) {
+	path = cleanPath(path)
+	if path == "" {
+		l.Errorf("type the path of a flow checkpoint (.mfl or .pt) first")
+		return
+	}
+	l.Infof("loading flow %s …", path)
+	l.goJob(func(context.Context) func() {
+		c, err := flow.LoadCheckpoint(path)
+		if err != nil {
+			return func() { l.Errorf("%v", err) }
+		}
+		if c.Flow.Cfg.N != 2 || c.Flow.Cfg.D != 1 {
+			return func() {
+				l.Errorf("%s: the flow maps %d-D points to a %d-D manifold; the plane needs 2-D points and a 1-D manifold", path, c.Flow.Cfg.N, c.Flow.Cfg.D)
+			}
+		}
+		return func() {
+			l.static, l.staticVersion, l.staticSource = c.Flow, l.next(), path
+			l.run.Pause()
+			l.Infof("showing flow %s (%v); training paused — Reset trains a new flow", filepath.Base(path), c.Flow.Cfg)
+		}
+	})
+}
+
+// SaveFlow writes the shown flow to path (native format) in the background.
+func (l *Lab) SaveFlow(path string) {
+	path = cleanPath(path)
+	f, _ := l.Flow()
+	switch {
+	case path == "":
+		l.Errorf("type the path to save the flow to first (e.g. flow.mfl)")
+		return
+	case f == nil:
+		l.Errorf("no flow to save yet")
+		return
+	case isPT(path):
+		l.Errorf("saving in PyTorch .pt format is not supported; use a .mfl path (the native format)")
+		return
+	}
+	info := map[string]string{"saved-by": "mflowlab app"}
+	if s := l.run.Latest(); l.static == nil {
+		info["step"] = fmt.Sprint(s.Step)
+		info["seed"] = fmt.Sprint(s.Seed)
+		info["settings"] = fmt.Sprintf("%v %s batch %d lr %g", s.Settings.Flow, s.Settings.Train.Recipe, s.Settings.Train.Batch, s.Settings.Train.LR)
+	}
+	l.goJob(func(context.Context) func() {
+		err := (&flow.Checkpoint{Flow: f, Info: info}).Save(path)
+		return func() {
+			if err != nil {
+				l.Errorf("%v", err)
+				return
+			}
+			l.Infof("saved the flow to %s", path)
+		}
+	})
+}
+
+// LoadClassifier reads a classifier checkpoint (native or original .pt) in the background.
+func (l *Lab) LoadClassifier(path string) {
+	path = cleanPath(path)
+	if path == "" {
+		l.Errorf("type the path of a classifier checkpoint (.mfl or .pt) first")
+		return
+	}
+	l.Infof("loading classifier %s …", path)
+	l.goJob(func(context.Context) func() {
+		m, err := classify.LoadAny(path)
+		if err != nil {
+			return func() { l.Errorf("%v", err) }
+		}
+		if m.In != 2 || m.Classes != 2 {
+			return func() {
+				l.Errorf("%s: the classifier maps %d inputs to %d classes; the plane needs 2 and 2", path, m.In, m.Classes)
+			}
+		}
+		return func() {
+			l.stopClassifierTraining()
+			l.setClassifier(m, filepath.Base(path))
+			l.Infof("loaded classifier %s (%v)", filepath.Base(path), m)
+		}
+	})
+}
+
+// SaveClassifier writes the classifier to path (native format) in the background.
+func (l *Lab) SaveClassifier(path string) {
+	path = cleanPath(path)
+	m := l.clf
+	switch {
+	case path == "":
+		l.Errorf("type the path to save the classifier to first (e.g. classifier.mfl)")
+		return
+	case m == nil:
+		l.Errorf("no classifier to save")
+		return
+	case isPT(path):
+		l.Errorf("saving in PyTorch .pt format is not supported; use a .mfl path (the native format)")
+		return
+	}
+	l.goJob(func(context.Context) func() {
+		err := m.Save(path)
+		return func() {
+			if err != nil {
+				l.Errorf("%v", err)
+				return
+			}
+			l.Infof("saved the classifier to %s", path)
+		}
+	})
+}
+
+// classifierEpochs is the length of a live classifier retraining.
+const classifierEpochs = 20
+
+// RetrainClassifier trains a fresh classifier (W = 64, depth 3) on the current data in the
+// background, publishing it after every epoch so the decision boundary moves live.
+func (l *Lab) RetrainClassifier(seed uint64) {
+	l.stopClassifierTraining()
+	d := l.data
+	ctx, cancel := context.WithCancel(l.ctx)
+	l.clfJob = cancel
+	l.clfNote = "starting…"
+	m, err := classify.New(2, 64, 3, 2, seed)
+	if err != nil {
+		l.Errorf("%v", err)
+		return
+	}
+	l.setClassifier(m.Clone(), "retraining")
+	l.Infof("retraining the classifier on %d points …", d.N())
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				select {
+				case l.results <- func() { l.Errorf("classifier training failed: %v", r); l.clfJob = nil }:
+					l.invalidate()
+				case <-l.ctx.Done():
+				}
+			}
+		}()
+		train, eval := d.Split(0.2, seed)
+		x := matOf(train)
+		ex := matOf(eval)
+		cfg := classify.TrainConfig{Epochs: classifierEpochs, Batch: 256, LR: 3e-3, Seed: seed}
+		err := m.Train(ctx, x, train.Y, ex, eval.Y, cfg, func(r classify.EpochReport) {
+			snap := m.Clone()
+			select {
+			case l.results <- func() {
+				if ctx.Err() != nil {
+					return
+				}
+				l.setClassifier(snap, "retrained")
+				l.clfNote = fmt.Sprintf("epoch %d/%d · accuracy %.1f %%", r.Epoch, r.Epochs, 100*r.EvalAccuracy)
+			}:
+				l.invalidate()
+			case <-ctx.Done():
+			}
+		})
+		select {
+		case l.results <- func() {
+			if err != nil && ctx.Err() == nil {
+				l.Errorf("classifier training: %v", err)
+			} else if err == nil {
+				l.Infof("classifier retrained: %s", l.clfNote)
+			}
+			if ctx.Err() == nil {
+				l.clfJob = nil
+			}
+		}:
+			l.invalidate()
+		case <-l.ctx.Done():
+		}
+	}()
+}
+
+// ClassifierTraining reports whether a retraining runs.
+func (l *Lab) ClassifierTraining() bool { return l.clfJob != nil }
+
+func (l *Lab) stopClassifierTraining() {
+	if l.clfJob != nil {
+		l.clfJob()
+		l.clfJob = nil
+		l.clfNote = "stopped"
+	}
+}
+
+// cleanPath trims spaces and quotes that come with pasted paths and expands ~/.
+func cleanPath(p string) string {
+	p = strings.Trim(strings.TrimSpace(p), `"'`)
+	if strings.HasPrefix(p, "~/") {
+		if home, err := userHome(); err == nil {
+			p = filepath.Join(home, p[2:])
+		}
+	}
+	return p
+}
+
+func isPT(path string) bool {
+	e := strings.ToLower(filepath.Ext(path))
+	return e == ".pt" || e == ".pth"
+}

@@ -1,0 +1,315 @@
+package app
+
+import (
+	"context"
+	"image"
+	"math"
+	"time"
+
+	"gioui.org/io/key"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/unit"
+
+	"github.com/mflowlab/mflowlab/attack"
+	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/sim/run"
+	"github.com/mflowlab/mflowlab/sim/spirals"
+	"github.com/mflowlab/mflowlab/ui/plane"
+	"github.com/mflowlab/mflowlab/ui/scene"
+	"github.com/mflowlab/mflowlab/ui/widgets"
+)
+
+// Options configure a UI.
+type Options struct {
+	// Sync computes scenes, rasters and readouts on the frame's goroutine, so that one
+	// frame shows the result of its own inputs (tests and screenshots).
+	Sync bool
+	// Paused starts without training.
+	Paused bool
+	// Invalidate asks the window for a new frame; it may be called from any goroutine.
+	Invalidate func()
+}
+
+// sceneSource computes scenes: a scene.Builder in the window, a synchronous one in tests.
+type sceneSource interface {
+	Update(in scene.Inputs)
+	Latest() *scene.Result
+	Close()
+}
+
+// syncScenes builds every scene on the caller's goroutine.
+type syncScenes struct{ latest *scene.Result }
+
+func (s *syncScenes) Update(in scene.Inputs) { s.latest = scene.Build(in) }
+func (s *syncScenes) Latest() *scene.Result  { return s.latest }
+func (s *syncScenes) Close()                 {}
+
+// layerDef is one toggleable plane layer of the toolbar.
+type layerDef struct {
+	key   string
+	label string
+	mask  plane.LayerMask
+}
+
+// layerDefs are the toggleable layers in the order, with their number keys.
+func layerDefs() [6]layerDef {
+	return [6]layerDef{
+		{"1", "Boundary", plane.LayerBoundary},
+		{"2", "Data", plane.LayerPoints},
+		{"3", "Latent grid", plane.LayerGrid | plane.LayerManifold},
+		{"4", "Projection field", plane.LayerTrajectories},
+		{"5", "Probes", plane.LayerProbes},
+		{"6", "Density", plane.LayerDensity},
+	}
+}
+
+// defaultLayers is everything but the density heat map and the projection field (both
+// busy; a key away).
+const defaultLayers = plane.LayerAll &^ (plane.LayerDensity | plane.LayerTrajectories)
+
+// inputsKey is what decides whether the scene builder needs a new request.
+type inputsKey struct {
+	flow          any
+	fv, cv, dv    uint64
+	clf, data     any
+	view          plane.Viewport
+	layers        plane.LayerMask
+	probes        uint64
+	attack        attack.Params
+	adaptive      bool
+	quality       scene.Quality
+	width, height int
+}
+
+// UI is the whole window's content: the plane with its toolbar and readouts, and the side
+// panel. It is independent of the OS window, so tests and screenshots drive it with their
+// own frames.
+type UI struct {
+	th    *widgets.Theme
+	lab   *Lab
+	opts  Options
+	scene sceneSource
+	rz    *rasterizer
+	hov   *hoverer
+
+	pv      planeView
+	panel   panel
+	over    overlays
+	showFPS bool
+	stats   frameStats
+	lastKey inputsKey
+
+	fitData uint64 // data version the view was last fitted to
+
+	flowShown *flow.MFlow // the flow handed to the scene builder, its version and when
+	flowFv    uint64
+	flowAt    time.Time
+}
+
+// flowEvery is the shortest time between two training flows handed to the scene builder.
+const flowEvery = 80 * time.Millisecond
+
+// NewUI starts a lab (training unless opts.Paused) and the workers that feed the plane.
+func NewUI(ctx context.Context, opts Options) *UI {
+	if opts.Invalidate == nil {
+		opts.Invalidate = func() {}
+	}
+	u := &UI{th: widgets.NewTheme(), opts: opts}
+	u.lab = newLab(ctx, !opts.Paused, opts.Invalidate)
+	if opts.Sync {
+		u.scene = &syncScenes{}
+	} else {
+		u.scene = scene.NewBuilder(opts.Invalidate)
+	}
+	u.rz = newRasterizer(opts.Sync, opts.Invalidate)
+	u.hov = newHoverer(opts.Sync, opts.Invalidate)
+	u.pv.layers = defaultLayers
+	u.pv.fitBox = dataBox(u.lab.data)
+	u.fitData = u.lab.dataVersion
+	u.panel.init(u)
+	u.seedProbes()
+	return u
+}
+
+// seedProbes drops a few probes near the data so that the attack is visible at once.
+func (u *UI) seedProbes() {
+	for _, p := range [][2]float64{{0.55, 0.35}, {-0.75, -0.45}, {0.15, -0.95}, {-0.3, 0.85}} {
+		u.pv.probes.Add(p[0], p[1])
+	}
+	u.pv.probes.Select(0)
+}
+
+// Close stops the lab and the workers.
+func (u *UI) Close() {
+	u.lab.Close()
+	u.scene.Close()
+	u.rz.Close()
+	u.hov.Close()
+}
+
+// Layout lays out one frame of the whole window.
+func (u *UI) Layout(gtx layout.Context) layout.Dimensions {
+	t0 := time.Now()
+	u.lab.Poll()
+	u.keys(gtx)
+	u.pv.Update(gtx)
+	u.panel.update(gtx)
+
+	panelW := gtx.Dp(unit.Dp(348))
+	if gtx.Constraints.Max.X < 3*panelW/2 {
+		panelW = gtx.Constraints.Max.X / 3
+	}
+	statusH := gtx.Dp(statusHeight)
+	planeSz := image.Pt(gtx.Constraints.Max.X-panelW, gtx.Constraints.Max.Y-statusH)
+	if u.fitData != u.lab.dataVersion {
+		// New data: fit the view to it.
+		u.fitData = u.lab.dataVersion
+		u.pv.fitBox = dataBox(u.lab.data)
+		u.pv.Fit()
+	}
+	u.pv.resize(planeSz)
+	u.request(gtx)
+
+	dims := layout.Flex{}.Layout(gtx,
+		layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
+			return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+				layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+					gtx.Constraints = layout.Exact(planeSz)
+					return u.layoutPlane(gtx)
+				}),
+				layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+					gtx.Constraints = layout.Exact(image.Pt(planeSz.X, statusH))
+					return u.layoutStatus(gtx)
+				}),
+			)
+		}),
+		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+			gtx.Constraints = layout.Exact(image.Pt(panelW, gtx.Constraints.Max.Y))
+			return u.panel.layout(gtx)
+		}),
+	)
+	if busy, until := u.pv.Settling(gtx.Now); busy {
+		gtx.Execute(op.InvalidateCmd{At: until})
+	}
+	if u.showFPS {
+		gtx.Execute(op.InvalidateCmd{At: gtx.Now.Add(250 * time.Millisecond)})
+	}
+	u.stats.layout(time.Since(t0))
+	return dims
+}
+
+// AfterFrame recycles what the presented frame no longer needs and records its timing.
+func (u *UI) AfterFrame(frameTime time.Duration) {
+	u.pv.AfterFrame(u.rz)
+	u.stats.frame(frameTime)
+}
+
+// request hands the current inputs to the scene builder when they changed, picks up the
+// newest scene for the rasterizer and the hover readout.
+func (u *UI) request(gtx layout.Context) {
+	f, fv := u.lab.Flow()
+	switch {
+	case fv == u.flowFv:
+	case !u.opts.Sync && u.flowShown != nil && gtx.Now.Sub(u.flowAt) < flowEvery:
+		// Training publishes up to 60 flows a second; the builder gets at most one per
+		// flowEvery, leaving the cores to training and the frame.
+		f, fv = u.flowShown, u.flowFv
+		gtx.Execute(op.InvalidateCmd{At: u.flowAt.Add(flowEvery)})
+	default:
+		u.flowShown, u.flowFv, u.flowAt = f, fv, gtx.Now
+	}
+	ap, adaptive := u.panel.attack.params()
+	q := u.pv.Quality(gtx.Now)
+	if u.lab.static == nil && u.lab.run.Latest().State == run.Running {
+		// Full-quality flow layers take longer than training takes to change the flow, and
+		// a full build gives up when its inputs change: draft keeps the plane moving.
+		q = scene.Draft
+	}
+	k := inputsKey{
+		flow: f, fv: fv, clf: u.lab.clf, cv: u.lab.clfVersion, data: u.lab.data, dv: u.lab.dataVersion,
+		view: u.pv.view, layers: u.pv.layers, probes: u.pv.probes.version,
+		attack: ap, adaptive: adaptive, quality: q,
+	}
+	if k != u.lastKey && u.pv.view.W > 0 && u.pv.view.H > 0 {
+		u.lastKey = k
+		u.scene.Update(scene.Inputs{
+			Flow: f, FlowVersion: fv, Clf: u.lab.clf, ClfVersion: u.lab.clfVersion,
+			Data: u.lab.data, DataVersion: u.lab.dataVersion,
+			View: u.pv.view, Layers: u.pv.layers, Probes: u.pv.probes.list,
+			Attack: ap, Adaptive: adaptive, Quality: k.quality,
+		})
+	}
+	u.rz.Request(u.scene.Latest(), u.pv.view)
+	if x, y, ok := u.pv.HoverData(); ok {
+		u.hov.Request(f, u.lab.clf, x, y)
+	}
+}
+
+// keys handles the keyboard shortcuts unless a text field has the focus.
+func (u *UI) keys(gtx layout.Context) {
+	if u.panel.editing() {
+		return
+	}
+	for {
+		ev, ok := gtx.Event(
+			key.Filter{Name: key.NameSpace}, key.Filter{Name: "S"}, key.Filter{Name: "R"},
+			key.Filter{Name: "F"}, key.Filter{Name: "T"},
+			key.Filter{Name: "1"}, key.Filter{Name: "2"}, key.Filter{Name: "3"},
+			key.Filter{Name: "4"}, key.Filter{Name: "5"}, key.Filter{Name: "6"},
+			key.Filter{Name: key.NameDeleteForward}, key.Filter{Name: key.NameDeleteBackward},
+			key.Filter{Name: key.NameEscape},
+		)
+		if !ok {
+			break
+		}
+		if e, ok := ev.(key.Event); ok && e.State == key.Press {
+			u.key(e.Name)
+		}
+	}
+}
+
+// key performs the shortcut of key name.
+func (u *UI) key(name key.Name) {
+	switch name {
+	case key.NameSpace:
+		u.panel.train.togglePlay()
+	case "S":
+		u.panel.train.step()
+	case "R":
+		u.panel.train.reset()
+	case "F":
+		u.pv.Fit()
+	case "T":
+		u.showFPS = !u.showFPS
+	case key.NameDeleteForward, key.NameDeleteBackward:
+		if id := u.pv.probes.selected; id != 0 {
+			u.pv.probes.Delete(id)
+		}
+	case key.NameEscape:
+		u.pv.probes.Select(0)
+	default:
+		for _, d := range layerDefs() {
+			if key.Name(d.key) == name {
+				u.pv.layers ^= d.mask
+			}
+		}
+	}
+}
+
+// dataBox returns the box that Fit shows for d: its bounding box grown by a third of its
+// half-size on every side, made square-ish; the original view's [−1.6, 1.6]² without data.
+func dataBox(d *spirals.Dataset) [4]float64 {
+	b := [4]float64{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
+	if d != nil {
+		for i := 0; i+1 < len(d.X); i += 2 {
+			x, y := float64(d.X[i]), float64(d.X[i+1])
+			b[0], b[1], b[2], b[3] = math.Min(b[0], x), math.Max(b[1], x), math.Min(b[2], y), math.Max(b[3], y)
+		}
+	}
+	if !(b[1] > b[0]) || !(b[3] > b[2]) || !finite(b[:]...) {
+		return [4]float64{-1.6, 1.6, -1.6, 1.6}
+	}
+	mx, my := (b[1]-b[0])/6, (b[3]-b[2])/6
+	return [4]float64{b[0] - mx, b[1] + mx, b[2] - my, b[3] + my}
+}
