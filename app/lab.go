@@ -83,7 +83,9 @@ func newLab(ctx context.Context, play bool, invalidate func()) *Lab {
 	} else {
 		l.setClassifier(clf, "default classifier")
 	}
-	r, err := run.New(ctx, matOf(d), run.DefaultSettings(), invalidate)
+	settings := run.DefaultSettings()
+	settings.SingleCore = true // leave a core to the window (same numbers either way)
+	r, err := run.New(ctx, matOf(d), settings, invalidate)
 	if err != nil {
 		panic("app: default training run: " + err.Error()) // the defaults are constants
 	}

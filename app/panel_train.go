@@ -126,6 +126,7 @@ func (p *trainPanel) reset() {
 		return
 	}
 	l := p.u.lab
+	s.SingleCore = true
 	if err := l.run.SetSettings(s); err != nil {
 		l.Errorf("not reset: %v", err)
 		return

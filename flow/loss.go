@@ -14,6 +14,9 @@ import (
 type Workspace struct {
 	shards []shard
 	saved  []float32
+	// Serial computes the shards one after the other on the calling goroutine: the same
+	// numbers, one core. The app uses it so that training leaves a core to the interface.
+	Serial bool
 }
 
 type shard struct {
@@ -54,6 +57,10 @@ func (w *Workspace) runShards(rows int, grad []float32, fn func(s *shard, r0, r1
 		clear(s.grad)
 		s.arena.Reset()
 		r0, r1 := rows*i/n, rows*(i+1)/n
+		if w.Serial {
+			res[i] = fn(s, r0, r1)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -180,6 +180,10 @@ func (t *Trainer) shuffle() {
 	t.pos = 0
 }
 
+// SetSerial makes training steps run on one core (see Workspace.Serial); results are
+// identical either way.
+func (t *Trainer) SetSerial(serial bool) { t.ws.Serial = serial }
+
 // Model returns the model being trained (updated in place by Step).
 func (t *Trainer) Model() *MFlow { return t.m }
 

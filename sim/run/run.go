@@ -375,6 +375,7 @@ func (w *worker) build(s Settings, data nn.Mat) error {
 	if err != nil {
 		return err
 	}
+	tr.SetSerial(s.SingleCore)
 	nan := math.NaN()
 	s.Train.Seed = s.Seed
 	w.settings, w.data, w.tr = s, data, tr

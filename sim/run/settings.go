@@ -13,6 +13,9 @@ type Settings struct {
 	Flow  flow.Config      // architecture
 	Train flow.TrainConfig // hyper-parameters; Train.Seed is replaced by Seed
 	Seed  uint64           // fixes the initial weights, permutations, validation split and batch order
+	// SingleCore runs each step on one core (same numbers), leaving the other core to the
+	// window; the app sets it so frames stay smooth while training runs flat out.
+	SingleCore bool
 }
 
 // Live training defaults, chosen by measuring the projection MSE over the first 500–1000

@@ -1,0 +1,177 @@
+package record
+
+import (
+	"image"
+	"image/color"
+	"sync"
+	"time"
+)
+
+// queueFrames is how many frames a Recorder holds at most: one being encoded and the rest
+// waiting. Frame blocks while all of them are in use, which bounds the memory.
+const queueFrames = 3
+
+// Recorder feeds a Sink from a background goroutine. Frame copies the caller's image into
+// one of a few reusable buffers and returns at once while earlier frames are encoded, so
+// drawing the next frame overlaps with encoding. A Recorder's methods are meant to be
+// called from one goroutine (the app's UI goroutine, or a command's main loop).
+type Recorder struct {
+	sink      Sink
+	w, h, fps int
+	fill      color.RGBA // pads frames smaller than the recording
+
+	free chan *image.RGBA // buffers ready to be filled
+	work chan *image.RGBA // filled buffers waiting for the encoder
+	done chan struct{}    // closed when the encoder goroutine has finished
+
+	mu  sync.Mutex
+	err error // the first encoding error
+
+	frames  int
+	first   time.Time // when the first frame arrived
+	stopped bool
+}
+
+// NewRecorder opens a sink for path (see Open) and starts its encoder goroutine.
+func NewRecorder(path string, w, h, fps int) (*Recorder, error) {
+	s, err := Open(path, w, h, fps)
+	if err != nil {
+		return nil, err
+	}
+	return NewRecorderTo(s, w, h, fps), nil
+}
+
+// NewRecorderTo starts a recorder that writes w×h frames at fps to the sink s.
+func NewRecorderTo(s Sink, w, h, fps int) *Recorder {
+	r := &Recorder{sink: s, w: w, h: h, fps: max(fps, 1), fill: color.RGBA{0xf8, 0xf7, 0xf4, 0xff},
+		free: make(chan *image.RGBA, queueFrames), work: make(chan *image.RGBA, queueFrames),
+		done: make(chan struct{})}
+	for range queueFrames {
+		r.free <- image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	go r.encode()
+	return r
+}
+
+func (r *Recorder) encode() {
+	defer close(r.done)
+	for img := range r.work {
+		if r.Err() == nil {
+			if err := r.sink.WriteFrame(img); err != nil {
+				r.mu.Lock()
+				r.err = err
+				r.mu.Unlock()
+			}
+		}
+		r.free <- img
+	}
+}
+
+// Err returns the first error the encoder met, or nil. After an error further frames are
+// dropped and Stop returns it.
+func (r *Recorder) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// Frame queues a copy of img as the next frame and returns; it waits only while the
+// encoder is queueFrames frames behind. An image of another size is drawn at the top-left
+// corner, cut or padded with the plane's background colour. It returns the encoder's
+// error, if any, so that the caller can stop.
+func (r *Recorder) Frame(img *image.RGBA) error {
+	if r.stopped {
+		return errClosed
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	r.queue(<-r.free, img)
+	return nil
+}
+
+// TryFrame is Frame without waiting: when the encoder is queueFrames frames behind it
+// drops img and returns false, so that a window never stalls on the recording.
+func (r *Recorder) TryFrame(img *image.RGBA) (queued bool, err error) {
+	if r.stopped {
+		return false, errClosed
+	}
+	if err := r.Err(); err != nil {
+		return false, err
+	}
+	select {
+	case buf := <-r.free:
+		r.queue(buf, img)
+		return true, nil
+	default:
+		return false, nil
+	}
+}
+
+// queue copies img into buf and hands it to the encoder.
+func (r *Recorder) queue(buf, img *image.RGBA) {
+	r.copyFrame(buf, img)
+	r.work <- buf
+	if r.frames == 0 {
+		r.first = time.Now()
+	}
+	r.frames++
+}
+
+// copyFrame copies src into dst's top-left corner and pads the rest.
+func (r *Recorder) copyFrame(dst, src *image.RGBA) {
+	sb := src.Bounds()
+	cw, ch := min(sb.Dx(), r.w), min(sb.Dy(), r.h)
+	for y := 0; y < r.h; y++ {
+		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*r.w]
+		n := 0
+		if y < ch {
+			n = copy(row[:4*cw], src.Pix[src.PixOffset(sb.Min.X, sb.Min.Y+y):])
+		}
+		for i := n; i < len(row); i += 4 {
+			row[i], row[i+1], row[i+2], row[i+3] = r.fill.R, r.fill.G, r.fill.B, r.fill.A
+		}
+	}
+}
+
+// Due reports whether the next frame is due at time now to keep the recording's rate:
+// always before the first frame, then once every 1/fps seconds after it.
+func (r *Recorder) Due(now time.Time) bool {
+	return r.frames == 0 || now.Sub(r.first) >= r.Elapsed()
+}
+
+// Frames returns how many frames were queued so far.
+func (r *Recorder) Frames() int { return r.frames }
+
+// Elapsed returns the playing time of the frames queued so far.
+func (r *Recorder) Elapsed() time.Duration {
+	return time.Duration(r.frames) * time.Second / time.Duration(r.fps)
+}
+
+// Stop waits for the queued frames to be encoded and finishes the file. After an encoding
+// error it removes the partial output and returns that error.
+func (r *Recorder) Stop() error {
+	if r.stopped {
+		return errClosed
+	}
+	r.stopped = true
+	close(r.work)
+	<-r.done
+	if err := r.Err(); err != nil {
+		r.sink.Abort()
+		return err
+	}
+	return r.sink.Close()
+}
+
+// Abort stops the encoder and removes everything written; the destination is untouched.
+// It is a no-op after Stop or Abort.
+func (r *Recorder) Abort() error {
+	if r.stopped {
+		return nil
+	}
+	r.stopped = true
+	close(r.work)
+	<-r.done
+	return r.sink.Abort()
+}
