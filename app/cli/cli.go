@@ -82,14 +82,14 @@ func Main(args []string, extra Extra) int {
 }
 
 func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: mflowlab [--session FILE]      open the app\n       mflowlab COMMAND [flags]      run a command (COMMAND -h for its flags)\n\ncommands:")
+	fmt.Fprintln(w, "usage: mflowlab [app flags]          open the app (mflowlab -h lists its flags)\n       mflowlab COMMAND [flags]      run a command (COMMAND -h for its flags)\n\ncommands:")
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-17s %s\n", n, cmds[n].summary)
 	}
 }
 
