@@ -48,14 +48,15 @@ func runScreenshot(env *cli.Env, args []string) error {
 	fs := newFlags(env, "screenshot")
 	out := fs.String("out", "", "PNG file to write (required)")
 	flowPath := fs.String("flow", "", "show this flow checkpoint instead of training one")
+	sessPath := fs.String("session", "", "show this session file (models, data, probes, attack, layers, view)")
 	sizeS := fs.String("size", "1280x800", "window size in pixels")
-	steps := fs.Int("steps", 1500, "training steps before the picture (ignored with --flow)")
+	steps := fs.Int("steps", 1500, "training steps before the picture (ignored with --flow or --session)")
 	hover := fs.String("hover", "0.62,0.38", "data point under the pointer for the readout, or \"none\"")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *out == "" {
-		return errors.New("usage: mflowlab screenshot --out shot.png [--flow CKPT] [--size 1280x800] [--steps N]")
+		return errors.New("usage: mflowlab screenshot --out shot.png [--flow CKPT | --session FILE] [--size 1280x800] [--steps N]")
 	}
 	size, err := parseSize(*sizeS)
 	if err != nil {
@@ -81,13 +82,19 @@ func runScreenshot(env *cli.Env, args []string) error {
 	}
 	u := NewUI(env.Ctx, Options{Sync: true, Paused: true})
 	defer u.Close()
-	if len(u.pv.probes.list) > 0 {
-		u.pv.probes.Select(u.pv.probes.list[0].ID) // show a selected probe and its outcome
-	}
-	if static != nil {
+	if *sessPath != "" {
+		s, d, err := readSession(*sessPath)
+		if err != nil {
+			return err
+		}
+		u.applySession(*sessPath, s, d)
+	} else if static != nil {
 		u.lab.static, u.lab.staticVersion, u.lab.staticSource = static, u.lab.next(), *flowPath
 	} else if err := trainSteps(env.Ctx, u, *steps, env); err != nil {
 		return err
+	}
+	if len(u.pv.probes.list) > 0 {
+		u.pv.probes.Select(u.pv.probes.list[0].ID) // show a selected probe and its outcome
 	}
 	o, err := newOffscreen(size)
 	if err != nil {

@@ -58,6 +58,7 @@ type Lab struct {
 	data        *spirals.Dataset
 	dataVersion uint64
 	dataGen     dataSettings
+	dataFile    bool // the data came from a file, not from dataGen
 
 	static        *flow.MFlow // a loaded flow shown instead of the run's, or nil
 	staticVersion uint64
@@ -189,6 +190,9 @@ func (l *Lab) Regenerate(s dataSettings) {
 	}
 	l.dataGen = s
 	l.setData(d)
+	if l.data == d {
+		l.dataFile = false
+	}
 	l.Infof("generated %d points (noise %g, %g rotations, seed %d); training restarts on them", s.N, s.Noise, s.Rotations, s.Seed)
 }
 
@@ -207,6 +211,9 @@ func (l *Lab) LoadData(path string) {
 		}
 		return func() {
 			l.setData(d)
+			if l.data == d {
+				l.dataFile = true
+			}
 			l.Infof("loaded %d points from %s; training restarts on them", d.N(), filepath.Base(path))
 		}
 	})

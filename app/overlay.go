@@ -20,6 +20,7 @@ type overlays struct {
 	chips  [6]widget.Clickable
 	fit    widget.Clickable
 	clear  widget.Clickable
+	record widget.Clickable
 	bar    widgets.Surface
 	hover  widgets.Surface
 	fps    widgets.Surface
@@ -31,6 +32,7 @@ type overlays struct {
 func (u *UI) layoutPlane(gtx layout.Context) layout.Dimensions {
 	sz := gtx.Constraints.Max
 	u.pv.Layout(gtx, u.rz, u.th)
+	u.recordFrame(gtx.Now)
 	ov := &u.over
 	changed := u.toolbar(gtx)
 
@@ -77,6 +79,13 @@ func (u *UI) toolbar(gtx layout.Context) bool {
 	}
 	if ln.Button(&ov.clear, widgets.Quiet, "Clear probes", 0) {
 		u.pv.probes.Clear()
+	}
+	recLabel := "Record (v)"
+	if u.rec != nil {
+		recLabel = "■ Stop (v)"
+	}
+	if ln.Button(&ov.record, widgets.Quiet, recLabel, 0) {
+		u.toggleRecording(gtx.Now)
 	}
 	ov.bar.Resize(w-ln.Rest(), gtx.Dp(26))
 	ov.bar.PaintAt(gtx, org)
@@ -171,8 +180,17 @@ func (u *UI) layoutStatus(gtx layout.Context) layout.Dimensions {
 	note := u.viewNote()
 	fc := f.Face(widgets.Regular, th.Small)
 	nw := fc.Measure(note)
+	rec := u.recordNote() // the recording indicator, always visible while recording
+	rw := 0
+	if rec != "" {
+		rw = fc.Measure(rec) + f.Dp(16)
+	}
 	ln := f.Line(float64(sz.Y) / float64(max(gtx.Metric.PxPerDp, 0.1)))
-	ln.LabelW(text, f.W-nw-f.Dp(16), c)
+	ln.LabelW(text, f.W-nw-rw-f.Dp(16), c)
+	if rec != "" {
+		ln.To(f.W - nw - rw)
+		ln.Label(rec, th.Error)
+	}
 	ln.To(f.W - nw)
 	ln.Label(note, th.Muted)
 	u.over.status.PaintAt(gtx, image.Point{})

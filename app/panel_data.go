@@ -78,6 +78,7 @@ type modelsPanel struct {
 	loadFlow, saveFlow widget.Clickable
 	loadClf, saveClf   widget.Clickable
 	retrain            widget.Clickable
+	loadSess, saveSess widget.Clickable
 }
 
 func (p *modelsPanel) init(u *UI) { p.u = u }
@@ -98,7 +99,7 @@ func (p *modelsPanel) form(f *widgets.Form) {
 	f.Stat("classifier", trimMiddle(clfSrc, 44), th.Text)
 	f.Gap(4)
 	ln := f.Line(26)
-	ln.Field(&p.path, ln.Rest(), "checkpoint path (.mfl native or original .pt)")
+	ln.Field(&p.path, ln.Rest(), "path: checkpoint (.mfl, .pt), session, or recording (.gif, .mp4)")
 	ln = f.Line(26)
 	ln.Label("flow ", th.Muted)
 	if ln.Button(&p.loadFlow, widgets.Secondary, "Load", 0) {
@@ -115,6 +116,15 @@ func (p *modelsPanel) form(f *widgets.Form) {
 	if ln.Button(&p.saveClf, widgets.Secondary, "Save", 0) {
 		l.SaveClassifier(p.path.Text())
 	}
+	ln = f.Line(26)
+	ln.Label("session ", th.Muted)
+	if ln.Button(&p.loadSess, widgets.Secondary, "Load", 0) {
+		p.u.LoadSession(p.path.Text())
+	}
+	if ln.Button(&p.saveSess, widgets.Secondary, "Save", 0) {
+		p.u.SaveSession(p.path.Text())
+	}
+	ln.Label(" everything, in one file", th.Muted)
 	retrainLabel := "Retrain classifier"
 	if l.ClassifierTraining() {
 		retrainLabel = "Stop retraining"

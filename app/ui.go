@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"math"
+	"os"
 	"time"
 
 	"gioui.org/io/key"
@@ -102,6 +104,8 @@ type UI struct {
 
 	fitData uint64 // data version the view was last fitted to
 
+	rec *recording // the plane's recording, nil when not recording
+
 	flowShown *flow.MFlow // the flow handed to the scene builder, its version and when
 	flowFv    uint64
 	flowAt    time.Time
@@ -142,6 +146,12 @@ func (u *UI) seedProbes() {
 
 // Close stops the lab and the workers.
 func (u *UI) Close() {
+	if u.rec != nil {
+		u.stopRecording(true) // the file is kept
+		if st := u.lab.status; st.err {
+			fmt.Fprintf(os.Stderr, "mflowlab: %s\n", st.text)
+		}
+	}
 	u.lab.Close()
 	u.scene.Close()
 	u.rz.Close()
@@ -254,7 +264,7 @@ func (u *UI) keys(gtx layout.Context) {
 	for {
 		ev, ok := gtx.Event(
 			key.Filter{Name: key.NameSpace}, key.Filter{Name: "S"}, key.Filter{Name: "R"},
-			key.Filter{Name: "F"}, key.Filter{Name: "T"},
+			key.Filter{Name: "F"}, key.Filter{Name: "T"}, key.Filter{Name: "V"},
 			key.Filter{Name: "1"}, key.Filter{Name: "2"}, key.Filter{Name: "3"},
 			key.Filter{Name: "4"}, key.Filter{Name: "5"}, key.Filter{Name: "6"},
 			key.Filter{Name: key.NameDeleteForward}, key.Filter{Name: key.NameDeleteBackward},
@@ -264,14 +274,16 @@ func (u *UI) keys(gtx layout.Context) {
 			break
 		}
 		if e, ok := ev.(key.Event); ok && e.State == key.Press {
-			u.key(e.Name)
+			u.key(e.Name, gtx.Now)
 		}
 	}
 }
 
 // key performs the shortcut of key name.
-func (u *UI) key(name key.Name) {
+func (u *UI) key(name key.Name, now time.Time) {
 	switch name {
+	case "V":
+		u.toggleRecording(now)
 	case key.NameSpace:
 		u.panel.train.togglePlay()
 	case "S":

@@ -27,6 +27,7 @@ func Main(args []string) {
 	fs := flag.NewFlagSet("mflowlab", flag.ContinueOnError)
 	flowPath := fs.String("flow", "", "show this flow checkpoint (native or original .pt) instead of training one")
 	clfPath := fs.String("classifier", "", "use this classifier checkpoint instead of the embedded one")
+	sessionPath := fs.String("session", "", "open this session file (saved with Models › session › Save)")
 	paused := fs.Bool("paused", false, "start with training paused")
 	allLayers := fs.Bool("all-layers", false, "start with every plane layer on (projection field and density too)")
 	if err := fs.Parse(args); err != nil {
@@ -42,7 +43,7 @@ func Main(args []string) {
 	go func() {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
-		err := runWindow(ctx, *flowPath, *clfPath, *paused, *allLayers)
+		err := runWindow(ctx, *flowPath, *clfPath, *sessionPath, *paused, *allLayers)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "mflowlab: %v\n", err)
 			os.Exit(1)
@@ -53,7 +54,7 @@ func Main(args []string) {
 }
 
 // runWindow shows the UI in an OS window until it is closed or ctx is cancelled.
-func runWindow(ctx context.Context, flowPath, clfPath string, paused, allLayers bool) error {
+func runWindow(ctx context.Context, flowPath, clfPath, sessionPath string, paused, allLayers bool) error {
 	w := new(gioapp.Window)
 	w.Option(
 		gioapp.Title("mflowlab — M-Flow adversarial defence lab"),
@@ -62,7 +63,7 @@ func runWindow(ctx context.Context, flowPath, clfPath string, paused, allLayers 
 	)
 	// Background workers ask for at most one frame per 1/40 s.
 	inv := newLimiter(w.Invalidate, 25*time.Millisecond)
-	u := NewUI(ctx, Options{Paused: paused || flowPath != "", Invalidate: inv.Call})
+	u := NewUI(ctx, Options{Paused: paused || flowPath != "" || sessionPath != "", Invalidate: inv.Call})
 	defer u.Close()
 	if allLayers {
 		u.pv.layers = plane.LayerAll
@@ -72,6 +73,9 @@ func runWindow(ctx context.Context, flowPath, clfPath string, paused, allLayers 
 	}
 	if flowPath != "" {
 		u.lab.LoadFlow(flowPath)
+	}
+	if sessionPath != "" {
+		u.LoadSession(sessionPath) // after the others, so that it wins
 	}
 	go func() {
 		<-ctx.Done()

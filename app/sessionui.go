@@ -1,0 +1,182 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/mflowlab/mflowlab/app/session"
+	"github.com/mflowlab/mflowlab/sim/spirals"
+)
+
+// sessionState captures everything a session holds; call it on the frame's goroutine.
+func (u *UI) sessionState() (*session.Session, error) {
+	l := u.lab
+	f, _ := l.Flow()
+	if f == nil {
+		return nil, fmt.Errorf("no flow to save yet")
+	}
+	if l.clf == nil {
+		return nil, fmt.Errorf("no classifier to save")
+	}
+	snap := l.run.Latest()
+	st := snap.Settings
+	st.Seed = snap.Seed
+	st.SingleCore = false // a property of the machine, not of the scene
+	info := map[string]string{"saved-by": "mflowlab app"}
+	if l.static == nil {
+		info["step"] = strconv.Itoa(snap.Step)
+		info["seed"] = strconv.FormatUint(snap.Seed, 10)
+	} else {
+		info["source"] = l.staticSource
+	}
+	ap, adaptive := u.panel.attack.params()
+	s := &session.Session{
+		Settings: st, Attack: ap, Adaptive: adaptive,
+		Layers: u.pv.layers, View: u.pv.view,
+		Flow: f, FlowInfo: info, Clf: l.clf, ClfName: l.clfSource,
+	}
+	for _, p := range u.pv.probes.list {
+		s.Probes = append(s.Probes, p.X)
+	}
+	if l.dataFile {
+		s.Points = l.data
+	} else {
+		g := l.dataGen
+		s.Gen = &session.DataGen{N: g.N, Noise: g.Noise, Rotations: g.Rotations, Seed: g.Seed}
+	}
+	return s, nil
+}
+
+// SaveSession writes the whole state to path in the background.
+func (u *UI) SaveSession(path string) {
+	l := u.lab
+	path = cleanPath(path)
+	if path == "" {
+		l.Errorf("type the path to save the session to first (e.g. scene.mflsession)")
+		return
+	}
+	s, err := u.sessionState()
+	if err != nil {
+		l.Errorf("session not saved: %v", err)
+		return
+	}
+	l.goJob(func(context.Context) func() {
+		err := session.Save(path, s)
+		return func() {
+			if err != nil {
+				l.Errorf("%v", err)
+				return
+			}
+			l.Infof("saved the session to %s", path)
+		}
+	})
+}
+
+// LoadSession reads a session file in the background and then restores everything it
+// holds. A bad file leaves the current state untouched and shows the error.
+func (u *UI) LoadSession(path string) {
+	l := u.lab
+	path = cleanPath(path)
+	if path == "" {
+		l.Errorf("type the path of a session file first")
+		return
+	}
+	l.Infof("loading session %s …", path)
+	l.goJob(func(context.Context) func() {
+		s, d, err := readSession(path)
+		if err != nil {
+			return func() { l.Errorf("%v", err) }
+		}
+		return func() { u.applySession(path, s, d) }
+	})
+}
+
+// readSession loads a session and its data set and checks that the plane can show them.
+func readSession(path string) (*session.Session, *spirals.Dataset, error) {
+	s, err := session.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c := s.Flow.Cfg; c.N != 2 || c.D != 1 {
+		return nil, nil, fmt.Errorf("session %s: the flow maps %d-D points to a %d-D manifold; the plane needs 2-D points and a 1-D manifold", path, c.N, c.D)
+	}
+	if m := s.Clf; m.In != 2 || m.Classes != 2 {
+		return nil, nil, fmt.Errorf("session %s: the classifier maps %d inputs to %d classes; the plane needs 2 and 2", path, m.In, m.Classes)
+	}
+	if len(s.Probes) > maxProbes {
+		return nil, nil, fmt.Errorf("session %s: %d probes, at most %d", path, len(s.Probes), maxProbes)
+	}
+	d := s.Points
+	if g := s.Gen; g != nil {
+		if d, err = spirals.Generate(g.N, g.Noise, g.Rotations, g.Seed); err != nil {
+			return nil, nil, fmt.Errorf("session %s: data: %v", path, err)
+		}
+	}
+	return s, d, nil
+}
+
+// applySession replaces the whole state with s and its data d.
+func (u *UI) applySession(path string, s *session.Session, d *spirals.Dataset) {
+	l := u.lab
+	st := s.Settings
+	st.SingleCore = true // leave a core to the window (same numbers either way)
+	old := l.run.Settings()
+	if err := l.run.SetSettings(st); err != nil {
+		l.Errorf("session %s: settings: %v", path, err)
+		return
+	}
+	if err := l.run.SetData(matOf(d)); err != nil {
+		_ = l.run.SetSettings(old)
+		l.Errorf("session %s: data: %v", path, err)
+		return
+	}
+	l.stopClassifierTraining()
+	l.run.Pause()
+	l.run.Reset(st.Seed)
+	l.run.Pause()
+	l.data, l.dataVersion = d, l.next()
+	l.dataFile = s.Gen == nil
+	if g := s.Gen; g != nil {
+		l.dataGen = dataSettings{N: g.N, Noise: g.Noise, Rotations: g.Rotations, Seed: g.Seed}
+	}
+	name := filepath.Base(path)
+	l.static, l.staticVersion, l.staticSource = s.Flow, l.next(), path
+	clfName := s.ClfName
+	if clfName == "" {
+		clfName = "classifier of " + name
+	}
+	l.setClassifier(s.Clf, clfName)
+
+	// Panels show the restored values.
+	u.panel.train.show(st)
+	u.panel.data.init(u)
+	a := &u.panel.attack
+	a.cur = s.Attack
+	a.kind.Value = s.Attack.Kind.String()
+	a.eps.SetFloat(s.Attack.Eps)
+	a.steps.SetInt(s.Attack.Steps)
+	a.step.SetFloat(s.Attack.Alpha)
+	a.targeted.Value = s.Attack.Targeted
+	a.target.Value = strconv.Itoa(int(s.Attack.Target))
+	a.adapt.Value = s.Adaptive
+
+	// The plane: layers, probes and the view (kept over the data fit).
+	pv := &u.pv
+	pv.layers = s.Layers
+	pv.probes.Clear()
+	for _, p := range s.Probes {
+		pv.probes.Add(p[0], p[1])
+	}
+	pv.probes.Select(0)
+	pv.fitBox = dataBox(d)
+	u.fitData = l.dataVersion
+	v := s.View
+	if pv.view.W > 0 && pv.view.H > 0 {
+		v.W, v.H = pv.view.W, pv.view.H // the window's size wins; centre and scale are kept
+	}
+	pv.view, pv.fitted = v, true
+	pv.viewSeq++
+	l.Infof("loaded session %s: %d points, %d probes, flow %v; training paused — Reset trains a new flow", name, d.N(), len(s.Probes), s.Flow.Cfg)
+}
