@@ -25,9 +25,12 @@ func (d Defended) Predict(x nn.Mat) []int32 {
 // respect to the unprojected input, through the projection.
 func (d Defended) LossGrad(x nn.Mat, y []int32) (loss []float32, gx nn.Mat) {
 	d.check("LossGrad", x)
-	proj := d.Flow.Project(x)
-	loss, gProj := d.Clf.LossGrad(proj, y)
-	_, gx = d.Flow.ProjectVJP(x, gProj)
+	loss = make([]float32, x.Rows)
+	_, gx = d.Flow.ProjectGrad(x, func(r0 int, proj nn.Mat) nn.Mat {
+		l, g := d.Clf.LossGrad(proj, y[r0:r0+proj.Rows])
+		copy(loss[r0:], l)
+		return g
+	})
 	return loss, gx
 }
 

@@ -38,3 +38,16 @@ func TestGeometryHelpers(t *testing.T) {
 		t.Fatalf("manifold curve shape %d×%d", c.Rows, c.Cols)
 	}
 }
+
+func TestProjectGradMatchesProjectVJP(t *testing.T) {
+	m := testModel(t, Config{N: 2, D: 1, Steps: 3, Hidden: 8, Blocks: 1, Bins: 5, TailBound: 3}, 2)
+	x := randomBatch(1300, 2, 1, 8) // several evaluation chunks
+	g := randomBatch(1300, 2, 1, 9)
+	p1, gx1 := m.ProjectVJP(x, g)
+	p2, gx2 := m.ProjectGrad(x, func(r0 int, proj nn.Mat) nn.Mat { return g.Slice(r0, r0+proj.Rows) })
+	for i := range p1.Data {
+		if p1.Data[i] != p2.Data[i] || gx1.Data[i] != gx2.Data[i] {
+			t.Fatalf("element %d: ProjectGrad (%v, %v) differs from ProjectVJP (%v, %v)", i, p2.Data[i], gx2.Data[i], p1.Data[i], gx1.Data[i])
+		}
+	}
+}

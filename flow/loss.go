@@ -203,3 +203,21 @@ func (m *MFlow) NLLGrad(ws *Workspace, x nn.Mat, eps, weight float64, innerOnly 
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// ProjectGrad projects x and differentiates through encode and decode in a single pass:
+// for every chunk of rows [r0, r0+proj.Rows) it calls grad with the projections, which returns
+// dL/d(proj) for them, and it returns project(x) and dL/dx. grad may be called concurrently for
+// different chunks. This halves the cost of adaptive attacks compared with Project followed by
+// ProjectVJP.
+func (m *MFlow) ProjectGrad(x nn.Mat, grad func(r0 int, proj nn.Mat) nn.Mat) (proj, gx nn.Mat) {
+	m.checkBatch("ProjectGrad", x, m.Cfg.N)
+	proj, gx = nn.NewMat(x.Rows, x.Cols), nn.NewMat(x.Rows, x.Cols)
+	m.parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
+		p, back := m.projectRecorded(a, x.Slice(r0, r1))
+		copy(proj.Slice(r0, r1).Data, p.Data)
+		g := grad(r0, p)
+		nn.SameShape("flow: ProjectGrad gradient", p, g)
+		copy(gx.Slice(r0, r1).Data, back(g, nil).Data)
+	})
+	return proj, gx
+}
