@@ -41,7 +41,7 @@ type latentGeom struct {
 // stopped.
 func newLatentGeom(f *flow.MFlow, data *spirals.Dataset, stop func() bool) *latentGeom {
 	g := &latentGeom{}
-	g.hmLo, g.hmHi, g.vMax = latentExtent(f, data)
+	g.hmLo, g.hmHi, g.vMax = LatentExtent(f, data, rangeSample, rangeLattice)
 	span := g.hmHi - g.hmLo
 	hLevels := make([]float64, 0, gridLevels-1)
 	for i, c := range flow.Linspace(-g.vMax, g.vMax, gridLevels) {
@@ -69,11 +69,12 @@ func newLatentGeom(f *flow.MFlow, data *spirals.Dataset, stop func() bool) *late
 	return g
 }
 
-// latentExtent returns the range [hmLo, hmHi] of h_M and the half range
+// LatentExtent returns the range [hmLo, hmHi] of h_M and the half range
 // vMax of v over the data's region: percentiles of the outer latent
-// coordinates of a subsample of the data and a lattice over its bounding
-// box (the spec's [−2.3, 2.3]² view without data).
-func latentExtent(f *flow.MFlow, data *spirals.Dataset) (hmLo, hmHi, vMax float64) {
+// coordinates of at most maxSample data points and a lattice×lattice grid
+// over the data's bounding box grown by 15 % (the spec's [−2.3, 2.3]² view
+// without data). The plane and the recorded animations share it.
+func LatentExtent(f *flow.MFlow, data *spirals.Dataset, maxSample, lattice int) (hmLo, hmHi, vMax float64) {
 	x0, x1, y0, y1 := -2.3, 2.3, -2.3, 2.3
 	var sub []float32
 	if data != nil && data.N() > 0 && len(data.X) >= 2*data.N() {
@@ -87,20 +88,21 @@ func latentExtent(f *flow.MFlow, data *spirals.Dataset) (hmLo, hmHi, vMax float6
 		if !(x1 >= x0 && y1 >= y0) {
 			x0, x1, y0, y1 = -2.3, 2.3, -2.3, 2.3
 		}
-		stride := max(1, data.N()/rangeSample)
+		stride := max(1, data.N()/max(1, maxSample))
 		for i := 0; i < data.N(); i += stride {
 			sub = append(sub, data.X[2*i], data.X[2*i+1])
 		}
 	}
 	mx, my := 0.15*max(x1-x0, 0.5), 0.15*max(y1-y0, 0.5)
 	x0, x1, y0, y1 = x0-mx, x1+mx, y0-my, y1+my
-	nl := rangeLattice * rangeLattice
+	lattice = max(lattice, 2)
+	nl := lattice * lattice
 	pts := nn.NewMat(nl+len(sub)/2, 2)
-	for j := 0; j < rangeLattice; j++ {
-		for i := 0; i < rangeLattice; i++ {
-			r := pts.Row(j*rangeLattice + i)
-			r[0] = float32(x0 + (x1-x0)*float64(i)/float64(rangeLattice-1))
-			r[1] = float32(y0 + (y1-y0)*float64(j)/float64(rangeLattice-1))
+	for j := 0; j < lattice; j++ {
+		for i := 0; i < lattice; i++ {
+			r := pts.Row(j*lattice + i)
+			r[0] = float32(x0 + (x1-x0)*float64(i)/float64(lattice-1))
+			r[1] = float32(y0 + (y1-y0)*float64(j)/float64(lattice-1))
 		}
 	}
 	copy(pts.Data[2*nl:], sub)

@@ -2,11 +2,11 @@ package anim
 
 import (
 	"math"
-	"slices"
 
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/sim/spirals"
+	"github.com/mflowlab/mflowlab/ui/scene"
 )
 
 // The warped latent grid of the training scene. It follows the app's plane (ui/scene) —
@@ -21,52 +21,10 @@ const (
 )
 
 // latentExtent returns the range [lo, hi] of h_M and the half range vMax of v over the
-// data's region, as the app's plane finds them: percentiles of the outer latent
-// coordinates of a data subsample and a lattice over the data's bounding box grown by 15 %.
+// data's region, found as the app's plane finds them (scene.LatentExtent) with a smaller
+// sample so that it stays cheap when recomputed every frame.
 func latentExtent(f *flow.MFlow, data *spirals.Dataset) (lo, hi, vMax float64) {
-	x0, x1, y0, y1 := bounds(data.X)
-	mx, my := 0.15*max(x1-x0, 0.5), 0.15*max(y1-y0, 0.5)
-	x0, x1, y0, y1 = x0-mx, x1+mx, y0-my, y1+my
-	nl := extentLattice * extentLattice
-	stride := max(1, data.N()/extentData)
-	nd := (data.N() + stride - 1) / stride
-	pts := nn.NewMat(nl+nd, 2)
-	for j := 0; j < extentLattice; j++ {
-		for i := 0; i < extentLattice; i++ {
-			r := pts.Row(j*extentLattice + i)
-			r[0] = float32(x0 + (x1-x0)*float64(i)/float64(extentLattice-1))
-			r[1] = float32(y0 + (y1-y0)*float64(j)/float64(extentLattice-1))
-		}
-	}
-	for k := 0; k < nd; k++ {
-		copy(pts.Row(nl+k), data.X[2*k*stride:2*k*stride+2])
-	}
-	h, _ := f.OuterForward(pts)
-	var hm, av []float64
-	for i := 0; i < h.Rows; i++ {
-		a, v := float64(h.At(i, 0)), float64(h.At(i, 1))
-		if finite(a) {
-			hm = append(hm, a)
-		}
-		if i < nl && finite(v) {
-			av = append(av, math.Abs(v))
-		}
-	}
-	lo, hi, vMax = -3, 3, 1
-	if len(hm) > 0 {
-		slices.Sort(hm)
-		a, b := quantile(hm, 0.02), quantile(hm, 0.98)
-		if b-a > 1e-6 && b-a < 1e6 {
-			lo, hi = a, b
-		}
-	}
-	if len(av) > 0 {
-		slices.Sort(av)
-		if v := quantile(av, 0.95); v > 1e-6 && v < 1e6 {
-			vMax = v
-		}
-	}
-	return lo, hi, vMax
+	return scene.LatentExtent(f, data, extentData, extentLattice)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
