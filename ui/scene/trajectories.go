@@ -17,11 +17,11 @@ const (
 	fieldBatch  = 48
 )
 
-// fieldStartPoints returns the start points of the projection field of
-// view v: cell centres of a lattice of about fieldStarts square cells.
-func fieldStartPoints(v plane.Viewport) nn.Mat {
+// FieldStartPoints returns start points for projection trajectories over
+// view v: the cell centres of a lattice of about n square cells.
+func FieldStartPoints(v plane.Viewport, n int) nn.Mat {
 	w, h := float64(max(v.W, 1)), float64(max(v.H, 1))
-	s := math.Sqrt(w * h / fieldStarts)
+	s := math.Sqrt(w * h / float64(max(n, 1)))
 	nx, ny := max(1, int(math.Round(w/s))), max(1, int(math.Round(h/s)))
 	pts := nn.NewMat(nx*ny, 2)
 	for j := 0; j < ny; j++ {
@@ -37,7 +37,7 @@ func fieldStartPoints(v plane.Viewport) nn.Mat {
 // projectionField returns the projection trajectories of view v, cut to
 // the view's surroundings, or ok = false if stopped between batches.
 func projectionField(f *flow.MFlow, v plane.Viewport, stop func() bool) (paths [][]float32, ok bool) {
-	starts := fieldStartPoints(v)
+	starts := FieldStartPoints(v, fieldStarts)
 	b := cutBox(v)
 	k := pathSteps + 1
 	for r0 := 0; r0 < starts.Rows; r0 += fieldBatch {

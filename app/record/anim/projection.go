@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"math"
 
-	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/ui/plane"
+	"github.com/mflowlab/mflowlab/ui/scene"
 )
 
 // The projection scene moves a lattice of about projStarts points along their projection
@@ -20,27 +19,10 @@ const (
 	projHold1  = 0.8  // share of the movie when they arrive
 )
 
-// projectionStarts returns the start points: cell centres of a lattice of about n square
-// cells over the view.
-func projectionStarts(v plane.Viewport, n int) nn.Mat {
-	w, h := float64(v.W), float64(v.H)
-	s := math.Sqrt(w * h / float64(n))
-	nx, ny := max(1, int(math.Round(w/s))), max(1, int(math.Round(h/s)))
-	pts := nn.NewMat(nx*ny, 2)
-	for j := 0; j < ny; j++ {
-		for i := 0; i < nx; i++ {
-			x, y := v.ToData((float64(i)+0.5)*w/float64(nx), (float64(j)+0.5)*h/float64(ny))
-			pts.Set(j*nx+i, 0, float32(x))
-			pts.Set(j*nx+i, 1, float32(y))
-		}
-	}
-	return pts
-}
-
 // newProjection sets up the projection scene over the faint data and the manifold.
 func newProjection(m *Movie, o Options) error {
 	t := newTools(o)
-	starts := projectionStarts(t.view, projStarts)
+	starts := scene.FieldStartPoints(t.view, projStarts)
 	paths := o.Flow.ProjectionPaths(starts, projSteps)
 	k := projSteps + 1
 	vl := viewLatentOf(o.Flow, t.view, 41)
