@@ -8,7 +8,6 @@ import (
 	"github.com/mflowlab/mflowlab/flow/classify"
 	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/internal/progress"
-	"github.com/mflowlab/mflowlab/sim/spirals"
 )
 
 func runTrainClassifier(env *Env, args []string) error {
@@ -34,13 +33,7 @@ func runTrainClassifier(env *Env, args []string) error {
 	if !(*evalFrac >= 0 && *evalFrac < 1) {
 		return fmt.Errorf("--eval %v must be in [0, 1)", *evalFrac)
 	}
-	var ds *spirals.Dataset
-	var err error
-	if *data != "" {
-		ds, err = spirals.Load(*data)
-	} else {
-		ds, err = spirals.Generate(*n, 3, 1.2, *seed)
-	}
+	ds, err := loadOrGenerate(*data, *n, *seed)
 	if err != nil {
 		return err
 	}

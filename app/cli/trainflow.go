@@ -45,13 +45,7 @@ func runTrainFlow(env *Env, args []string) error {
 	if err := tc.Validate(); err != nil {
 		return err
 	}
-	var ds *spirals.Dataset
-	var err error
-	if *data != "" {
-		ds, err = spirals.Load(*data)
-	} else {
-		ds, err = spirals.Generate(*n, 3, 1.2, *seed)
-	}
+	ds, err := loadOrGenerate(*data, *n, *seed)
 	if err != nil {
 		return err
 	}
@@ -101,4 +95,13 @@ func runTrainFlow(env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s (%v, %d steps, %s)\n", *out, cfg, tr.Steps(), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// loadOrGenerate loads the data file at path, or, when path is empty, generates n Two Spirals
+// points with the original noise (3) and rotations (1.2) from seed.
+func loadOrGenerate(path string, n int, seed uint64) (*spirals.Dataset, error) {
+	if path != "" {
+		return spirals.Load(path)
+	}
+	return spirals.Generate(n, 3, 1.2, seed)
 }
