@@ -142,15 +142,8 @@ func (m *MFlow) MSEGrad(ws *Workspace, x nn.Mat, weight float64, grad []float32)
 // differentiating through encode and decode (for adaptive attacks). No parameter gradient is
 // computed.
 func (m *MFlow) ProjectVJP(x, gProj nn.Mat) (proj, gx nn.Mat) {
-	m.checkBatch("ProjectVJP", x, m.Cfg.N)
 	nn.SameShape("flow: ProjectVJP", x, gProj)
-	proj, gx = nn.NewMat(x.Rows, x.Cols), nn.NewMat(x.Rows, x.Cols)
-	m.parallelRows(x.Rows, func(a *nn.Arena, r0, r1 int) {
-		p, back := m.projectRecorded(a, x.Slice(r0, r1))
-		copy(proj.Slice(r0, r1).Data, p.Data)
-		copy(gx.Slice(r0, r1).Data, back(gProj.Slice(r0, r1), nil).Data)
-	})
-	return proj, gx
+	return m.ProjectGrad(x, func(r0 int, p nn.Mat) nn.Mat { return gProj.Slice(r0, r0+p.Rows) })
 }
 
 // NLLGrad returns the mean negative PIE log-likelihood of x (off-manifold scale eps) and adds

@@ -9,9 +9,6 @@ import (
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
 
-// BenchExtra lets other packages add measurements to `mflowlab bench` (e.g. --frame).
-type BenchExtra func(env *Env, args []string) (handled bool, err error)
-
 // BenchFrame is the Extra key under which the app registers `mflowlab bench --frame`: the
 // full-window frame-time measurement. Its Run gets the arguments without --frame.
 const BenchFrame = "bench --frame"
