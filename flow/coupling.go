@@ -16,6 +16,7 @@ type Coupling struct {
 	TailBound             float64
 	Net                   *ResMLP
 	scale                 float64 // √H
+	tf                    []int64 // Transformed, for the C path
 }
 
 // NewCoupling registers a coupling for step s (even steps transform features 0, 2, …; odd
@@ -28,6 +29,9 @@ func NewCoupling(l *nn.Layout, prefix string, n, step, hidden, blocks, bins int,
 		} else {
 			c.Identity = append(c.Identity, i)
 		}
+	}
+	for _, f := range c.Transformed {
+		c.tf = append(c.tf, int64(f))
 	}
 	c.Net = NewResMLP(l, prefix+".transform_net", len(c.Identity), hidden, blocks, len(c.Transformed)*SplineParams(bins))
 	return c
@@ -72,6 +76,23 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 	z := a.RawMat(rows, c.N)
 	copy(z.Data, x.Data)
 	ld := a.Floats(rows)
+	if !record && c.splineFast(a, x, params, z, ld, inverse) {
+		return z, ld, nil
+	}
+	c.splineGo(a, x, params, z, ld, rec, inverse)
+	if record {
+		return z, ld, rec
+	}
+	return z, ld, nil
+}
+
+// splineGo is the spline part of run in Go: z holds a copy of x; the transformed features
+// are replaced and their log-determinants summed into ld; rec, when non-nil, keeps what
+// Backward needs.
+func (c *Coupling) splineGo(a *nn.Arena, x, params, z nn.Mat, ld []float32, rec *couplingRecord, inverse bool) {
+	record := rec != nil
+	rows := x.Rows
+	np := SplineParams(c.Bins)
 	nt := len(c.Transformed)
 	kl := knotsLen(c.Bins)
 	kn := &knots{}
@@ -121,10 +142,6 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 		}
 		ld[i] = float32(ldSum)
 	}
-	if record {
-		return z, ld, rec
-	}
-	return z, ld, nil
 }
 
 // Forward splines the transformed features conditioned on the identity features.

@@ -15,6 +15,7 @@ type ResMLP struct {
 	Initial         nn.Linear
 	Blocks          [][2]nn.Linear
 	Final           nn.Linear
+	offs            []int64 // parameter offsets for the C path: W₀, b₀, per block W₁, b₁, W₂, b₂, W_f, b_f
 }
 
 // NewResMLP registers the conditioner's parameters under prefix with PyTorch (nflows) names.
@@ -28,6 +29,11 @@ func NewResMLP(l *nn.Layout, prefix string, in, hidden, blocks, out int) *ResMLP
 		})
 	}
 	m.Final = nn.NewLinear(l, prefix+".final_layer", hidden, out)
+	m.offs = append(m.offs, int64(m.Initial.W.Off), int64(m.Initial.B.Off))
+	for _, b := range m.Blocks {
+		m.offs = append(m.offs, int64(b[0].W.Off), int64(b[0].B.Off), int64(b[1].W.Off), int64(b[1].B.Off))
+	}
+	m.offs = append(m.offs, int64(m.Final.W.Off), int64(m.Final.B.Off))
 	return m
 }
 
@@ -64,6 +70,9 @@ func relu(dst, src []float32) {
 // memory from the arena is used and nothing is kept. Bias additions and ReLUs are fused into
 // single passes over the hidden activations.
 func (m *ResMLP) forward(a *nn.Arena, p []float32, x, out nn.Mat, rec *mlpRecord) {
+	if rec == nil && m.forwardFast(a, p, x, out) {
+		return
+	}
 	rows, hd := x.Rows, m.Hidden
 	h := a.RawMat(rows, hd)
 	m.Initial.Forward(h, x, p)
