@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -48,6 +49,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 		defer pf.Close()
 		m.prof = pf
 	}
+	windowProcs()
 	var opts Options
 	opts.Paused = *paused
 	if *window {
@@ -71,6 +73,8 @@ type frameMeter struct {
 	start   time.Time // of the measurement
 	step0   int
 	ds      []time.Duration
+	dsNew   []time.Duration // frames that painted a new plane raster
+	dsSame  []time.Duration // frames that painted the same raster as the frame before
 	wall    time.Duration
 	raster  uint64
 	rasters int
@@ -96,6 +100,9 @@ func (m *frameMeter) add(d time.Duration) bool {
 	if r := m.u.pv.shown; r != nil && r.version != m.raster {
 		m.raster = r.version
 		m.rasters++
+		m.dsNew = append(m.dsNew, d)
+	} else {
+		m.dsSame = append(m.dsSame, d)
 	}
 	m.ds = append(m.ds, d)
 	if len(m.ds) < m.want {
@@ -122,9 +129,9 @@ func (m *frameMeter) report(size image.Point) string {
 		}
 	}
 	steps := m.u.lab.run.Latest().Step - m.step0
-	return fmt.Sprintf("frame_ms=%.2f fps=%.1f p90_ms=%.2f layout_ms=%.2f raster_ms=%.2f scene_ms=%.0f size=%dx%d frames=%d plane_updates=%d train_steps_per_s=%.0f",
-		ms(ds[len(ds)/2]), float64(len(ds))/m.wall.Seconds(), ms(ds[len(ds)*9/10]), ms(m.u.stats.LayoutMedian()),
-		rast, sceneMS, size.X, size.Y, len(ds), m.rasters, float64(steps)/m.wall.Seconds())
+	return fmt.Sprintf("frame_ms=%.2f fps=%.1f p90_ms=%.2f new_plane_ms=%.2f same_plane_ms=%.2f layout_ms=%.2f raster_ms=%.2f scene_ms=%.0f size=%dx%d frames=%d plane_updates=%d train_steps_per_s=%.0f",
+		ms(ds[len(ds)/2]), float64(len(ds))/m.wall.Seconds(), ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
+		ms(m.u.stats.LayoutMedian()), rast, sceneMS, size.X, size.Y, len(ds), m.rasters, float64(steps)/m.wall.Seconds())
 }
 
 // setupBench turns every layer and the frame statistics on.
@@ -192,6 +199,16 @@ func benchWindow(env *cli.Env, size image.Point, opts Options, m *frameMeter) er
 			w.Invalidate()
 		}
 	}
+}
+
+// median returns the median of ds in milliseconds, NaN when ds is empty.
+func median(ds []time.Duration) float64 {
+	if len(ds) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return ms(s[len(s)/2])
 }
 
 func frac(t float64) float64 {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/mflowlab/mflowlab/internal/osprio"
 	"path/filepath"
 	"strings"
 	"time"
@@ -86,6 +87,7 @@ func newLab(ctx context.Context, play bool, invalidate func()) *Lab {
 	}
 	settings := run.DefaultSettings()
 	settings.SingleCore = true // leave a core to the window (same numbers either way)
+	settings.LowPriority = true
 	r, err := run.New(ctx, matOf(d), settings, invalidate)
 	if err != nil {
 		panic("app: default training run: " + err.Error()) // the defaults are constants
@@ -143,7 +145,7 @@ func (l *Lab) Poll() {
 
 // goJob runs work in the background and applies the closure it returns in a later frame.
 func (l *Lab) goJob(work func(ctx context.Context) func()) {
-	go func() {
+	osprio.Go(niceJobs, func() {
 		var apply func()
 		func() {
 			defer func() {
@@ -161,7 +163,7 @@ func (l *Lab) goJob(work func(ctx context.Context) func()) {
 			l.invalidate()
 		case <-l.ctx.Done():
 		}
-	}()
+	})
 }
 
 // setData shows d and restarts training on it (same seed and settings).

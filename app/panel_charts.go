@@ -147,6 +147,10 @@ func withBucket(k sweepKey, b int) sweepKey { k.bucket = b; return k }
 // sweepCases attacks an evenly spaced subset of the data at every ε of the chart and counts
 // the cases A–D.
 func sweepCases(ctx context.Context, clf *classify.MLP, f *flow.MFlow, d *spirals.Dataset, p attack.Params, adaptive bool) (*attack.SweepResult, error) {
+	// One goroutine each, on the job's low-priority thread: the window keeps the other core.
+	cs, fs := *clf, *f
+	cs.Workers, fs.Workers = 1, 1
+	clf, f = &cs, &fs
 	n := min(sweepPoints, d.N())
 	x := nn.NewMat(n, 2)
 	y := make([]int32, n)

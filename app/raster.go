@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/mflowlab/mflowlab/internal/osprio"
 	"image"
 	"sync"
 	"time"
@@ -53,8 +54,7 @@ type rasterizer struct {
 const maxRasterBuffers = 3
 
 func newRasterizer(syncMode bool, invalidate func()) *rasterizer {
-	rz := &rasterizer{sync: syncMode, invalidate: invalidate, r: plane.NewRenderer()}
-	rz.r.Threads = 2
+	rz := &rasterizer{sync: syncMode, invalidate: invalidate, r: newPlaneRenderer()}
 	if !syncMode {
 		rz.wake = make(chan struct{}, 1)
 		rz.quit = make(chan struct{})
@@ -139,8 +139,18 @@ func (rz *rasterizer) Close() {
 	<-rz.done
 }
 
+// newPlaneRenderer returns the window's plane renderer: two bands at once, both on threads
+// of lowered priority (the calling worker's and a helper's).
+func newPlaneRenderer() *plane.Renderer {
+	r := plane.NewRenderer()
+	r.Threads = 2
+	r.Go = func(fn func()) { osprio.Go(niceRaster, fn) }
+	return r
+}
+
 func (rz *rasterizer) run() {
 	defer close(rz.done)
+	osprio.Lower(niceRaster)
 	for {
 		select {
 		case <-rz.quit:
@@ -210,8 +220,7 @@ func (rz *rasterizer) render(img *image.RGBA, k rasterKey) *raster {
 		defer func() {
 			if r := recover(); r != nil {
 				// A broken scene must not take the window down: show the background.
-				rz.r = plane.NewRenderer()
-				rz.r.Threads = 2
+				rz.r = newPlaneRenderer()
 				for i := range img.Pix {
 					img.Pix[i] = 0xff
 				}

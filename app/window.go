@@ -55,6 +55,7 @@ func Main(args []string) {
 
 // runWindow shows the UI in an OS window until it is closed or ctx is cancelled.
 func runWindow(ctx context.Context, flowPath, clfPath, sessionPath string, paused, allLayers bool) error {
+	windowProcs()
 	w := new(gioapp.Window)
 	w.Option(
 		gioapp.Title("mflowlab — M-Flow adversarial defence lab"),

@@ -95,6 +95,9 @@ func NewArch(cfg Config, perms [][]int) (*Arch, error) {
 type MFlow struct {
 	*Arch
 	P []float32
+	// Workers bounds the goroutines an evaluation call uses; 0 means one per core. Results
+	// never depend on it. A window sets 1 on the copies its background workers use.
+	Workers int
 }
 
 // New returns a freshly initialised M-Flow. The seed fixes permutations and weights.
@@ -124,7 +127,7 @@ func New(cfg Config, seed uint64) (*MFlow, error) {
 
 // Clone returns a model sharing the architecture with a copy of the parameters.
 func (m *MFlow) Clone() *MFlow {
-	return &MFlow{Arch: m.Arch, P: append([]float32(nil), m.P...)}
+	return &MFlow{Arch: m.Arch, P: append([]float32(nil), m.P...), Workers: m.Workers}
 }
 
 // evalChunk is the number of rows one worker processes at a time in evaluation. It is fixed
@@ -138,11 +141,17 @@ func (ar *Arch) arena() *nn.Arena {
 	return new(nn.Arena)
 }
 
-// parallelRows runs fn over [0, rows) in fixed chunks on up to GOMAXPROCS workers, each with
-// its own arena (reset before every chunk; arenas are pooled across calls).
-func (ar *Arch) parallelRows(rows int, fn func(a *nn.Arena, r0, r1 int)) {
+// parallelRows runs fn over [0, rows) in fixed chunks on up to Workers goroutines (one per
+// core when 0), each with its own arena (reset before every chunk; arenas are pooled across
+// calls).
+func (m *MFlow) parallelRows(rows int, fn func(a *nn.Arena, r0, r1 int)) {
+	ar := m.Arch
 	chunks := (rows + evalChunk - 1) / evalChunk
-	workers := min(runtime.GOMAXPROCS(0), chunks)
+	workers := m.Workers
+	if workers <= 0 {
+		workers = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	}
+	workers = min(workers, chunks)
 	if workers <= 1 {
 		a := ar.arena()
 		defer ar.arenas.Put(a)

@@ -15,7 +15,7 @@ import (
 func (m *MLP) InputGrad(x nn.Mat, gScores func(row int, scores, g []float32)) nn.Mat {
 	m.checkBatch("InputGrad", x)
 	gx := nn.NewMat(x.Rows, m.In)
-	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
+	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
 		copy(gx.Slice(r0, r1).Data, m.inputGradChunk(s, x.Slice(r0, r1), r0, gScores).Data)
 	})
 	return gx
@@ -59,7 +59,7 @@ func (m *MLP) Losses(x nn.Mat, y []int32) []float32 {
 	m.checkBatch("Losses", x)
 	m.checkLabels("Losses", x.Rows, y)
 	loss := make([]float32, x.Rows)
-	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
+	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
 		z := m.forward(s, x.Slice(r0, r1))
 		m.headScores(z)
 		g := make([]float32, m.Classes)
@@ -98,7 +98,7 @@ func (m *MLP) ParamGrad(ws *Workspace, x nn.Mat, y []int32, grad []float32) floa
 	}
 	loss := ws.loss[:chunks]
 	w := 1 / float32(x.Rows)
-	parallel(chunks, min(runtime.GOMAXPROCS(0), chunks), func(_, c int) {
+	parallel(chunks, min(runtime.GOMAXPROCS(0), runtime.NumCPU(), chunks), func(_, c int) {
 		r0, r1 := c*trainChunkRows, min(x.Rows, (c+1)*trainChunkRows)
 		m.forwardRows(t, r0, r1)
 		gs := t.gz[last].Slice(r0, r1)
@@ -115,7 +115,7 @@ func (m *MLP) ParamGrad(ws *Workspace, x nn.Mat, y []int32, grad []float32) floa
 		ones[i] = 1
 	}
 	layers := len(m.Layers)
-	parallel(layers, min(runtime.GOMAXPROCS(0), layers), func(_, l int) {
+	parallel(layers, min(runtime.GOMAXPROCS(0), runtime.NumCPU(), layers), func(_, l int) {
 		m.paramGrads(t, l, ones, grad)
 	})
 	var total float64

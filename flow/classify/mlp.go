@@ -67,6 +67,9 @@ type MLP struct {
 	Layout                    nn.Layout
 	P                         []float32
 	Output                    OutputKind
+	// Workers bounds the goroutines an evaluation call uses; 0 means one per core. Results
+	// never depend on it.
+	Workers int
 }
 
 // Size limits that keep a corrupt file or a typo from allocating gigabytes.
@@ -332,11 +335,14 @@ func (s *workerState) recArena() *nn.Arena {
 	return s.arena
 }
 
-// eachChunk splits rows into fixed chunks and calls fn for each on up to GOMAXPROCS
-// goroutines, each with its own scratch.
-func eachChunk(rows int, fn func(ws *workerState, r0, r1 int)) {
+// eachChunk splits rows into fixed chunks and calls fn for each on up to workers goroutines
+// (one per core when 0), each with its own scratch.
+func eachChunk(workers, rows int, fn func(ws *workerState, r0, r1 int)) {
 	chunks := (rows + evalChunk - 1) / evalChunk
-	workers := min(runtime.GOMAXPROCS(0), chunks)
+	if workers <= 0 {
+		workers = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	}
+	workers = min(workers, chunks)
 	states := make([]workerState, max(workers, 1))
 	states[0].single = chunks == 1
 	parallel(chunks, workers, func(w, c int) {
@@ -351,7 +357,7 @@ func eachChunk(rows int, fn func(ws *workerState, r0, r1 int)) {
 func (m *MLP) Scores(x nn.Mat) nn.Mat {
 	m.checkBatch("Scores", x)
 	out := nn.NewMat(x.Rows, m.Classes)
-	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
+	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
 		z := m.forward(s, x.Slice(r0, r1))
 		m.headScores(z)
 		copy(out.Slice(r0, r1).Data, z.Data)
@@ -364,7 +370,7 @@ func (m *MLP) Scores(x nn.Mat) nn.Mat {
 func (m *MLP) Probs(x nn.Mat) nn.Mat {
 	m.checkBatch("Probs", x)
 	out := nn.NewMat(x.Rows, m.Classes)
-	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
+	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
 		z := m.forward(s, x.Slice(r0, r1))
 		for i := 0; i < z.Rows; i++ {
 			softmaxRow(out.Row(r0+i), z.Row(i))
@@ -377,7 +383,7 @@ func (m *MLP) Probs(x nn.Mat) nn.Mat {
 func (m *MLP) Predict(x nn.Mat) []int32 {
 	m.checkBatch("Predict", x)
 	out := make([]int32, x.Rows)
-	eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
+	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
 		z := m.forward(s, x.Slice(r0, r1))
 		for i := 0; i < z.Rows; i++ {
 			out[r0+i] = int32(argmax(z.Row(i)))

@@ -2,7 +2,9 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/mflowlab/mflowlab/internal/osprio"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -34,6 +36,7 @@ const (
 type command struct {
 	kind cmdKind
 	seed uint64
+	from *flow.MFlow // cmdReset: continue from these weights instead of fresh ones
 }
 
 // Run trains one M-Flow in its own goroutine and publishes Snapshots. Its methods are safe
@@ -97,12 +100,17 @@ func newRun(ctx context.Context, id int, data nn.Mat, s Settings, note *notifier
 	data = data.Clone()
 	r := &Run{id: id, gate: g, note: note, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		pending: s, data: data}
-	if err := r.w.build(s, data); err != nil {
+	if err := r.w.build(s, data, nil); err != nil {
 		return nil, err
 	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	r.publish(true)
-	go r.loop()
+	go func(low bool) {
+		if low {
+			osprio.Lower(10)
+		}
+		r.loop()
+	}(s.LowPriority)
 	return r, nil
 }
 
@@ -129,6 +137,32 @@ func (r *Run) StepOnce() { r.send(command{kind: cmdStep}) }
 // given to SetSettings and SetData, and clears the history. A running or paused run stays
 // so; an idle, diverged or finished one becomes idle.
 func (r *Run) Reset(seed uint64) { r.send(command{kind: cmdReset, seed: seed}) }
+
+// ResetFrom is Reset that continues from a copy of f (its architecture, permutations and
+// weights) instead of fresh weights: the settings' flow configuration becomes f's. It
+// returns an error, changing nothing, when f does not fit the run's data or settings.
+func (r *Run) ResetFrom(f *flow.MFlow) error {
+	if f == nil || f.Arch == nil {
+		return errors.New("run: ResetFrom needs a flow")
+	}
+	r.mu.Lock()
+	s := r.pending
+	s.Flow = f.Cfg
+	err := s.Validate()
+	if err == nil {
+		err = checkFit(s, r.data)
+	}
+	if err == nil {
+		r.pending = s
+	}
+	seed := r.pending.Seed
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	r.send(command{kind: cmdReset, seed: seed, from: f.Clone()})
+	return nil
+}
 
 // SetSpeed limits training to stepsPerSec steps a second; 0 (or a negative, infinite or
 // NaN value) means as fast as possible. Positive speeds below 0.001 count as 0.001.
@@ -281,7 +315,7 @@ func (r *Run) apply(c command) bool {
 			return r.step()
 		}
 	case cmdReset:
-		r.reset(c.seed)
+		r.reset(c.seed, c.from)
 	}
 	return true
 }
@@ -347,13 +381,16 @@ func (w *worker) meter(start time.Time, rows int) {
 	}
 }
 
-func (r *Run) reset(seed uint64) {
+func (r *Run) reset(seed uint64, from *flow.MFlow) {
 	r.mu.Lock()
 	r.pending.Seed = seed
 	s, data := r.pending, r.data
 	r.mu.Unlock()
 	w := &r.w
-	if err := w.build(s, data); err != nil {
+	if from != nil {
+		s.Flow = from.Cfg
+	}
+	if err := w.build(s, data, from); err != nil {
 		w.err = fmt.Errorf("run: reset: %w", err)
 		r.publish(true)
 		return
@@ -365,11 +402,15 @@ func (r *Run) reset(seed uint64) {
 	r.setState(w.state)
 }
 
-// build makes a fresh flow and trainer.
-func (w *worker) build(s Settings, data nn.Mat) error {
-	m, err := flow.New(s.Flow, s.Seed)
-	if err != nil {
-		return err
+// build makes a trainer for a fresh flow, or for from (owned by the trainer from now on)
+// when it is not nil.
+func (w *worker) build(s Settings, data nn.Mat, from *flow.MFlow) error {
+	m := from
+	if m == nil {
+		var err error
+		if m, err = flow.New(s.Flow, s.Seed); err != nil {
+			return err
+		}
 	}
 	tr, err := flow.NewTrainer(m, data, s.trainConfig())
 	if err != nil {

@@ -518,3 +518,57 @@ func TestContextCancelStops(t *testing.T) {
 	}
 	checkNoLeak(t, before)
 }
+
+// TestResetFromContinuesFromWeights checks that a run reset from a flow of another
+// architecture publishes exactly its weights and then trains on from them as the engine
+// does, and that flows that do not fit are refused.
+func TestResetFromContinuesFromWeights(t *testing.T) {
+	data := spiralData(1000, 2)
+	src, err := flow.New(flow.Config{N: 2, D: 1, Steps: 3, Hidden: 6, Blocks: 1, Bins: 5, TailBound: 3}, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(context.Background(), data, tinySettings(5), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { r.Stop(); r.Wait() }()
+	r.StepOnce()
+	waitFor(t, r, "one step", func(s *Snapshot) bool { return s.Step == 1 })
+	if err := r.ResetFrom(src); err != nil {
+		t.Fatal(err)
+	}
+	s := waitFor(t, r, "the reset", func(s *Snapshot) bool { return s.Step == 0 && s.Settings.Flow == src.Cfg })
+	if hashWeights(s.Flow.P) != hashWeights(src.P) {
+		t.Fatal("after ResetFrom the run's weights are not the given flow's")
+	}
+	const n = 7
+	for i := 0; i < n; i++ {
+		r.StepOnce()
+	}
+	s = waitFor(t, r, "7 steps", func(s *Snapshot) bool { return s.Step == n })
+	if got := r.Settings().Flow; got != src.Cfg {
+		t.Fatalf("settings keep flow %v, want %v", got, src.Cfg)
+	}
+	// the same steps taken by the engine from the same weights
+	m := src.Clone()
+	tr, err := flow.NewTrainer(m, data, r.Settings().trainConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if _, err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hashWeights(m.P) != hashWeights(s.Flow.P) {
+		t.Fatal("the run did not continue from the given weights")
+	}
+	bad, _ := flow.New(flow.Config{N: 3, D: 1, Steps: 1, Hidden: 4, Blocks: 0, Bins: 2, TailBound: 3}, 1)
+	if err := r.ResetFrom(bad); err == nil {
+		t.Fatal("ResetFrom accepted a 3-dimensional flow for 2-column data")
+	}
+	if err := r.ResetFrom(nil); err == nil {
+		t.Fatal("ResetFrom accepted nil")
+	}
+}

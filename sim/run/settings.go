@@ -16,6 +16,9 @@ type Settings struct {
 	// SingleCore runs each step on one core (same numbers), leaving the other core to the
 	// window; the app sets it so frames stay smooth while training runs flat out.
 	SingleCore bool
+	// LowPriority, when set on the settings a run is created with, runs its training goroutine
+	// on a thread of lowered OS priority (nice +10), so that a window's frames come first.
+	LowPriority bool
 }
 
 // Live training defaults, chosen by measuring the projection MSE over the first 500–1000

@@ -14,6 +14,9 @@ type Renderer struct {
 	// Threads is how many goroutines Render may use; 0 or 1 renders on the
 	// calling goroutine. The picture does not depend on it.
 	Threads int
+	// Go, when set, starts the helper goroutines of a threaded Render (a window runs them on
+	// threads of lower priority); nil uses the go statement.
+	Go func(fn func())
 
 	band    band        // the band being drawn by Render, if any
 	helpers []*Renderer // per-thread state for parallel bands
@@ -137,7 +140,11 @@ func (r *Renderer) Render(dst *image.RGBA, sc *Scene) {
 		h := r.helpers[t-1]
 		h.job = job{wg: &r.wg, dst: dst, sc: sc, dr: dr, h: s.h, first: t, step: nt}
 		r.wg.Add(1)
-		go h.runJob()
+		if r.Go != nil {
+			r.Go(h.runJob)
+		} else {
+			go h.runJob()
+		}
 	}
 	r.renderBands(nil, dst, sc, dr, s.h, 0, nt)
 	r.wg.Wait()

@@ -2,6 +2,7 @@ package scene
 
 import (
 	"fmt"
+	"github.com/mflowlab/mflowlab/internal/osprio"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -27,13 +28,23 @@ type Builder struct {
 	stopped  atomic.Bool
 
 	latest atomic.Pointer[Result]
+	nice   int // raise of the worker thread's nice value; 0 leaves it
 }
 
 // NewBuilder starts a Builder's worker. invalidate, if not nil, is called
 // from the worker after each new result (typically to ask the window for
 // a new frame); it must not block.
-func NewBuilder(invalidate func()) *Builder {
+func NewBuilder(invalidate func()) *Builder { return newBuilder(invalidate, 0) }
+
+// NewBackgroundBuilder is NewBuilder with the worker on a thread whose nice value is raised
+// by nice, so that a window's frames get the CPU first.
+func NewBackgroundBuilder(invalidate func(), nice int) *Builder {
+	return newBuilder(invalidate, nice)
+}
+
+func newBuilder(invalidate func(), nice int) *Builder {
 	b := &Builder{
+		nice:       nice,
 		invalidate: invalidate,
 		wake:       make(chan struct{}, 1),
 		quit:       make(chan struct{}),
@@ -75,6 +86,9 @@ func (b *Builder) Close() {
 // run is the worker loop.
 func (b *Builder) run() {
 	defer close(b.done)
+	if b.nice > 0 {
+		osprio.Lower(b.nice)
+	}
 	var c cache
 	for {
 		select {

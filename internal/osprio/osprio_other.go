@@ -1,0 +1,5 @@
+//go:build !linux
+
+package osprio
+
+func lower(inc int) {}
