@@ -4,6 +4,7 @@ package flow
 
 /*
 #cgo LDFLAGS: -lopenblas
+#cgo CFLAGS: -I${SRCDIR}/nn
 // The evaluation-only (no gradient) coupling step in C: the conditioner's element-wise passes
 // and the rational-quadratic spline, so that the compiler vectorises them across rows
 // (AVX-512 or AVX2, chosen at run time); Go does not vectorise, and these passes otherwise
@@ -15,6 +16,7 @@ package flow
 #pragma STDC FP_CONTRACT OFF
 
 #include <cblas.h>
+#include "mfgemm.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -312,6 +314,7 @@ MF_VARIANTS(set_bias, (float *m, const float *bias, long rows, long width), (m, 
 MF_VARIANTS(spline, (long rows, long n, const float *x, float *z, float *ld, const float *params, long pstride, const int64_t *tf, long nt, long K, double scale, double bound, int inverse, double *scr),
 	(rows, n, x, z, ld, params, pstride, tf, nt, K, scale, bound, inverse, scr))
 
+
 // mf_resmlp runs ResMLP.forward without recording: offs holds the parameter offsets into p of
 // W₀, b₀, then W₁, b₁, W₂, b₂ per block, then W_f, b_f. h, u and v are rows×hidden scratch.
 static void mf_resmlp(const float *p, const int64_t *offs, long nblocks, long rows, long in, long hd, long out,
@@ -321,16 +324,16 @@ static void mf_resmlp(const float *p, const int64_t *offs, long nblocks, long ro
 		mf_initial1(h, x, w0, b0, rows, hd);
 	} else {
 		mf_set_bias(h, b0, rows, hd);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, hd, in, 1, x, in, w0, in, 1, h, hd);
+		mf_gemm_nt(rows, hd, in, x, in, w0, in, h, hd, 1);
 	}
 	const float *pending = 0;
 	for (long bi = 0; bi < nblocks; bi++) {
 		const int64_t *o = offs + 2 + 4 * bi;
 		if (pending) mf_bias_relu_keep(h, u, pending, rows, hd);
 		else mf_relu(u, h, rows * hd);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, hd, hd, 1, u, hd, p + o[0], hd, 0, v, hd);
+		mf_gemm_nt(rows, hd, hd, u, hd, p + o[0], hd, v, hd, 0);
 		mf_bias_relu(v, p + o[1], rows, hd);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, hd, hd, 1, v, hd, p + o[2], hd, 1, h, hd);
+		mf_gemm_nt(rows, hd, hd, v, hd, p + o[2], hd, h, hd, 1);
 		pending = p + o[3];
 	}
 	if (pending) mf_add_bias(h, pending, rows, hd);
@@ -342,7 +345,7 @@ static void mf_resmlp(const float *p, const int64_t *offs, long nblocks, long ro
 		for (long i = 0; i < rows; i++)
 			for (long j = 0; j < out; j++) y[i * out + j] += h[i] * wf[j];
 	} else {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, hd, 1, h, hd, p + of[0], hd, 1, y, out);
+		mf_gemm_nt(rows, out, hd, h, hd, p + of[0], hd, y, out, 1);
 	}
 }
 */

@@ -9,8 +9,8 @@ import (
 )
 
 // TestFastPathMatchesGo checks the evaluation-only coupling step (C when built with cgo)
-// against the Go path that training uses: the conditioner bit for bit, the spline to a few
-// units in the last place of float32, for several shapes, points in the tails, outside
+// against the Go path that training uses: the conditioner to rounding (normwise), the
+// spline to one unit in the last place of float32 on the same conditioner output, for several shapes, points in the tails, outside
 // them, and NaN.
 func TestFastPathMatchesGo(t *testing.T) {
 	if fastBackend == "go" {
@@ -52,10 +52,21 @@ func TestFastPathMatchesGo(t *testing.T) {
 					t.Fatalf("config %d: the C conditioner did not run", ci)
 				}
 				c.Net.forward(&a, m.P, xid, pGo, &mlpRecord{})
+				// The C path's matrix products sum in another order than OpenBLAS's:
+				// equal to rounding, normwise.
+				var scale, diff float64
 				for i := range pGo.Data {
-					if math.Float32bits(pGo.Data[i]) != math.Float32bits(pFast.Data[i]) {
-						t.Fatalf("config %d step %d: conditioner output %d: C %v, Go %v", ci, si, i, pFast.Data[i], pGo.Data[i])
+					if g, f := pGo.Data[i], pFast.Data[i]; g != g || f != f {
+						if g == g || f == f {
+							t.Fatalf("config %d step %d: conditioner output %d: C %v, Go %v", ci, si, i, f, g)
+						}
+						continue
 					}
+					scale = max(scale, math.Abs(float64(pGo.Data[i])))
+					diff = max(diff, math.Abs(float64(pGo.Data[i]-pFast.Data[i])))
+				}
+				if !(diff <= 2e-6*max(scale, 1)) {
+					t.Fatalf("config %d step %d: conditioner outputs differ by %g (scale %g)", ci, si, diff, scale)
 				}
 				zf, zg := a.RawMat(rows, cfg.N), a.RawMat(rows, cfg.N)
 				copy(zf.Data, x.Data)
