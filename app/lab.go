@@ -258,7 +258,8 @@ func (l *Lab) LoadFlow(path string) {
 	})
 }
 
-// SaveFlow writes the shown flow to path (native format) in the background.
+// SaveFlow writes the shown flow to path in the background: the original PyTorch format
+// for a .pt or .pth path, else the native one (with the training settings as notes).
 func (l *Lab) SaveFlow(path string) {
 	path = cleanPath(path)
 	f, _ := l.Flow()
@@ -270,7 +271,17 @@ func (l *Lab) SaveFlow(path string) {
 		l.Errorf("no flow to save yet")
 		return
 	case isPT(path):
-		l.Errorf("saving in PyTorch .pt format is not supported; use a .mfl path (the native format)")
+		// The original's state_dict: the weights only (snapshots are immutable copies).
+		l.goJob(func(context.Context) func() {
+			err := flow.ExportPyTorch(path, f)
+			return func() {
+				if err != nil {
+					l.Errorf("%v", err)
+					return
+				}
+				l.Infof("saved the flow to %s (PyTorch state_dict of the original code)", path)
+			}
+		})
 		return
 	}
 	info := map[string]string{"saved-by": "mflowlab app"}
@@ -317,7 +328,8 @@ func (l *Lab) LoadClassifier(path string) {
 	})
 }
 
-// SaveClassifier writes the classifier to path (native format) in the background.
+// SaveClassifier writes the classifier to path in the background: the original PyTorch
+// format for a .pt or .pth path (only for classifiers of the original kind), else the native one.
 func (l *Lab) SaveClassifier(path string) {
 	path = cleanPath(path)
 	m := l.clf
@@ -328,18 +340,19 @@ func (l *Lab) SaveClassifier(path string) {
 	case m == nil:
 		l.Errorf("no classifier to save")
 		return
-	case isPT(path):
-		l.Errorf("saving in PyTorch .pt format is not supported; use a .mfl path (the native format)")
-		return
 	}
 	l.goJob(func(context.Context) func() {
-		err := m.Save(path)
+		save, what := m.Save, ""
+		if isPT(path) {
+			save, what = func(p string) error { return classify.ExportPyTorch(p, m) }, " (PyTorch state_dict of the original code)"
+		}
+		err := save(path)
 		return func() {
 			if err != nil {
 				l.Errorf("%v", err)
 				return
 			}
-			l.Infof("saved the classifier to %s", path)
+			l.Infof("saved the classifier to %s%s", path, what)
 		}
 	})
 }

@@ -1,5 +1,5 @@
 // Package torchpt reads PyTorch state_dict checkpoints, the zip + pickle files that
-// torch.save writes since PyTorch 1.6, into plain Go slices.
+// torch.save writes since PyTorch 1.6, into plain Go slices, and writes them (Write).
 //
 // A file must hold a dict (or OrderedDict) whose values are tensors or nested dicts of
 // tensors; nested keys are joined with ".", as PyTorch names parameters. Values that are
