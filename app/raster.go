@@ -140,17 +140,17 @@ func (rz *rasterizer) Close() {
 }
 
 // newPlaneRenderer returns the window's plane renderer: two bands at once, both on threads
-// of lowered priority (the calling worker's and a helper's).
+// of the lowest priority (the calling worker's and a helper's).
 func newPlaneRenderer() *plane.Renderer {
 	r := plane.NewRenderer()
 	r.Threads = 2
-	r.Go = func(fn func()) { osprio.Go(niceRaster, fn) }
+	r.Go = func(fn func()) { osprio.Go(fn) }
 	return r
 }
 
 func (rz *rasterizer) run() {
 	defer close(rz.done)
-	osprio.Lower(niceRaster)
+	osprio.Lower()
 	for {
 		select {
 		case <-rz.quit:

@@ -2,4 +2,4 @@
 
 package osprio
 
-func lower(inc int) {}
+func lower() {}

@@ -107,7 +107,7 @@ func newRun(ctx context.Context, id int, data nn.Mat, s Settings, note *notifier
 	r.publish(true)
 	go func(low bool) {
 		if low {
-			osprio.Lower(10)
+			osprio.Lower()
 		}
 		r.loop()
 	}(s.LowPriority)

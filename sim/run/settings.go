@@ -17,7 +17,8 @@ type Settings struct {
 	// window; the app sets it so frames stay smooth while training runs flat out.
 	SingleCore bool
 	// LowPriority, when set on the settings a run is created with, runs its training goroutine
-	// on a thread of lowered OS priority (nice +10), so that a window's frames come first.
+	// on a background thread of the lowest OS priority (package osprio), so that a window's
+	// frames come first.
 	LowPriority bool
 }
 

@@ -27,24 +27,24 @@ type Builder struct {
 	quitOnce sync.Once
 	stopped  atomic.Bool
 
-	latest atomic.Pointer[Result]
-	nice   int // raise of the worker thread's nice value; 0 leaves it
+	latest     atomic.Pointer[Result]
+	background bool // the worker runs on a background thread (osprio.Lower)
 }
 
 // NewBuilder starts a Builder's worker. invalidate, if not nil, is called
 // from the worker after each new result (typically to ask the window for
 // a new frame); it must not block.
-func NewBuilder(invalidate func()) *Builder { return newBuilder(invalidate, 0) }
+func NewBuilder(invalidate func()) *Builder { return newBuilder(invalidate, false) }
 
-// NewBackgroundBuilder is NewBuilder with the worker on a thread whose nice value is raised
-// by nice, so that a window's frames get the CPU first.
-func NewBackgroundBuilder(invalidate func(), nice int) *Builder {
-	return newBuilder(invalidate, nice)
+// NewBackgroundBuilder is NewBuilder with the worker on a background thread of the lowest
+// priority (package osprio), so that a window's frames get the CPU first.
+func NewBackgroundBuilder(invalidate func()) *Builder {
+	return newBuilder(invalidate, true)
 }
 
-func newBuilder(invalidate func(), nice int) *Builder {
+func newBuilder(invalidate func(), background bool) *Builder {
 	b := &Builder{
-		nice:       nice,
+		background: background,
 		invalidate: invalidate,
 		wake:       make(chan struct{}, 1),
 		quit:       make(chan struct{}),
@@ -86,8 +86,8 @@ func (b *Builder) Close() {
 // run is the worker loop.
 func (b *Builder) run() {
 	defer close(b.done)
-	if b.nice > 0 {
-		osprio.Lower(b.nice)
+	if b.background {
+		osprio.Lower()
 	}
 	var c cache
 	for {
