@@ -145,7 +145,7 @@ func (l *Lab) Poll() {
 
 // goJob runs work in the background and applies the closure it returns in a later frame.
 func (l *Lab) goJob(work func(ctx context.Context) func()) {
-	osprio.Go(niceJobs, func() {
+	osprio.Go(func() {
 		var apply func()
 		func() {
 			defer func() {
