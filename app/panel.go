@@ -30,8 +30,9 @@ type panel struct {
 	attack attackPanel
 	data   dataPanel
 	models modelsPanel
+	record recordPanel
 
-	surfaces [6]widgets.Surface
+	surfaces [7]widgets.Surface
 	scroll   int // pixels scrolled
 	contentH int // height of all sections, from the last frame
 }
@@ -44,10 +45,11 @@ func (p *panel) init(u *UI) {
 	p.models.init(u)
 	p.attack.init(u)
 	p.charts.init(u)
+	p.record.init(u)
 }
 
-func (p *panel) sections() [6]section {
-	return [6]section{&p.head, &p.train, &p.charts, &p.attack, &p.data, &p.models}
+func (p *panel) sections() [7]section {
+	return [7]section{&p.head, &p.train, &p.charts, &p.attack, &p.data, &p.models, &p.record}
 }
 
 // fields returns every text field of the panel.
@@ -57,6 +59,7 @@ func (p *panel) fields() []*widgets.Field {
 	fs = append(fs, p.data.fields()...)
 	fs = append(fs, &p.models.path)
 	fs = append(fs, p.attack.fields()...)
+	fs = append(fs, p.record.fields()...)
 	return fs
 }
 

@@ -99,7 +99,7 @@ func (p *modelsPanel) form(f *widgets.Form) {
 	f.Stat("classifier", trimMiddle(clfSrc, 44), th.Text)
 	f.Gap(4)
 	ln := f.Line(26)
-	ln.Field(&p.path, ln.Rest(), "path: checkpoint (.mfl, .pt), session, or recording (.gif, .mp4)")
+	ln.Field(&p.path, ln.Rest(), "path: checkpoint (.mfl, .pt) or session (.mflsession)")
 	ln = f.Line(26)
 	ln.Label("flow ", th.Muted)
 	if ln.Button(&p.loadFlow, widgets.Secondary, "Load", 0) {

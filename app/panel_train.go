@@ -103,7 +103,7 @@ func (p *trainPanel) togglePlay() {
 		r.Pause()
 		return
 	}
-	if p.u.lab.static != nil {
+	if p.u.lab.static != nil && !p.u.continueSession() {
 		p.u.lab.Infof("a loaded flow is shown; Reset starts a new training run")
 		return
 	}
@@ -111,7 +111,7 @@ func (p *trainPanel) togglePlay() {
 }
 
 func (p *trainPanel) step() {
-	if p.u.lab.static != nil {
+	if p.u.lab.static != nil && !p.u.continueSession() {
 		p.u.lab.Infof("a loaded flow is shown; Reset starts a new training run")
 		return
 	}

@@ -54,6 +54,7 @@ type planeView struct {
 	viewSeq  uint64    // increases whenever the view changes
 	pic      widgets.Picture
 	shown    *raster // the raster painted by the last frame
+	hold     bool    // keep painting shown: a recording waits for the encoder to free a buffer
 	released *raster // painted by an earlier frame; back to the pool after this one
 }
 
@@ -232,8 +233,10 @@ func (pv *planeView) Layout(gtx layout.Context, rz *rasterizer, th *widgets.Them
 	}
 	cur.Add(gtx.Ops)
 
-	if r := rz.Take(); r != nil && r != pv.shown {
-		pv.released, pv.shown = pv.shown, r
+	if !pv.hold {
+		if r := rz.Take(); r != nil && r != pv.shown {
+			pv.released, pv.shown = pv.shown, r
+		}
 	}
 	r := pv.shown
 	if r == nil {

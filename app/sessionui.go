@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/mflowlab/mflowlab/app/session"
+	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/sim/spirals"
 )
 
@@ -143,6 +145,7 @@ func (u *UI) applySession(path string, s *session.Session, d *spirals.Dataset) {
 	}
 	name := filepath.Base(path)
 	l.static, l.staticVersion, l.staticSource = s.Flow, l.next(), path
+	u.sess = sessionFlow{flow: s.Flow}
 	clfName := s.ClfName
 	if clfName == "" {
 		clfName = "classifier of " + name
@@ -178,5 +181,53 @@ func (u *UI) applySession(path string, s *session.Session, d *spirals.Dataset) {
 	}
 	pv.view, pv.fitted = v, true
 	pv.viewSeq++
-	l.Infof("loaded session %s: %d points, %d probes, flow %v; training paused — Reset trains a new flow", name, d.N(), len(s.Probes), s.Flow.Cfg)
+	l.Infof("loaded session %s: %d points, %d probes, flow %v; paused — Play trains on from these weights, Reset trains a new flow", name, d.N(), len(s.Probes), s.Flow.Cfg)
+}
+
+// sessionFlow is a loaded session's flow, which Play (or Step) trains on from.
+type sessionFlow struct {
+	flow    *flow.MFlow // the session's flow while it is shown and not trained yet
+	handed  *flow.MFlow // the flow handed to the run, shown until the run publishes it
+	version uint64      // the run's snapshot version when it was handed over
+}
+
+// continueSession hands the loaded session's flow to the training run, so that the next
+// Play or Step trains on from its weights (with a fresh optimiser and the session's
+// settings and seed), and reports whether it did. The session's flow stays on the plane
+// until the run publishes it, so that the picture does not jump.
+func (u *UI) continueSession() bool {
+	l := u.lab
+	f := u.sess.flow
+	if f == nil || l.static != f {
+		return false
+	}
+	v := l.run.Latest().Version
+	if err := l.run.ResetFrom(f); err != nil {
+		l.Errorf("cannot train on from the session's flow: %v", err)
+		return false
+	}
+	u.sess = sessionFlow{handed: f, version: v}
+	st := l.run.Settings()
+	u.panel.train.show(st)
+	l.Infof("training on from the session's weights (%v, seed %d)", f.Cfg, st.Seed)
+	return true
+}
+
+// sessionTick shows the run's flow again once the run has published the session's
+// weights handed to it (or failed to).
+func (u *UI) sessionTick() {
+	f := u.sess.handed
+	if f == nil {
+		return
+	}
+	l := u.lab
+	if l.static != f {
+		u.sess = sessionFlow{} // something else was loaded meanwhile
+		return
+	}
+	s := l.run.Latest()
+	if s.Version > u.sess.version && (s.Err != nil || s.Step > 0 || slices.Equal(s.Flow.P, f.P)) {
+		l.static = nil
+		u.sess = sessionFlow{}
+	}
 }

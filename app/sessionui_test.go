@@ -1,7 +1,6 @@
 package app
 
 import (
-	"image/gif"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -105,50 +104,5 @@ func TestBadSessionKeepsState(t *testing.T) {
 	if h.u.lab.clf != clf || h.u.lab.data != data || h.u.pv.layers != layers || h.u.pv.probes.version != pver ||
 		h.u.pv.view != view || h.u.lab.static != nil {
 		t.Fatal("a bad session file changed the state")
-	}
-}
-
-func TestRecordKeyWritesGIF(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "clip.gif")
-	h := newHarness(t)
-	h.u.panel.models.path.SetText(out)
-	h.frame()
-	h.queue(key.Event{Name: "V", State: key.Press})
-	h.frame()
-	if !h.u.Recording() {
-		t.Fatalf("v did not start a recording; status %q", h.u.lab.status.text)
-	}
-	if note := h.u.recordNote(); !strings.Contains(note, "REC") {
-		t.Fatalf("recording indicator %q", note)
-	}
-	for _, k := range []key.Name{"6", "1", "6", "1"} {
-		time.Sleep(time.Second / recordFPS) // the next frame is due (pacing, not an assertion)
-		h.queue(key.Event{Name: k, State: key.Press})
-		h.frame()
-	}
-	frames := h.u.rec.rec.Frames()
-	h.queue(key.Event{Name: "V", State: key.Press})
-	h.frame()
-	if h.u.Recording() {
-		t.Fatal("v did not stop the recording")
-	}
-	if st := h.u.lab.status; st.err || !strings.Contains(st.text, out) {
-		t.Fatalf("status %q, want where the recording was written", st.text)
-	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	g, err := gif.DecodeAll(f)
-	if err != nil {
-		t.Fatalf("%s: %v", out, err)
-	}
-	if len(g.Image) < 1 || len(g.Image) < frames {
-		t.Fatalf("%d frames in the GIF, %d recorded", len(g.Image), frames)
-	}
-	v := h.u.pv.view
-	if g.Config.Width != v.W || g.Config.Height != v.H {
-		t.Fatalf("GIF is %dx%d, the plane %dx%d", g.Config.Width, g.Config.Height, v.W, v.H)
 	}
 }

@@ -104,8 +104,12 @@ type UI struct {
 
 	fitData uint64 // data version the view was last fitted to
 
-	rec *recording // the plane's recording, nil when not recording
+	rec     *recording  // the running recording, nil when not recording
+	winSize image.Point // the window's size in the last frame (whole-window recordings)
+	sess    sessionFlow // a loaded session's flow that Play trains on from
 
+	serialSrc *flow.MFlow // the flow serialCopy was made from
+	serialCpy *flow.MFlow // serialSrc evaluated on one goroutine (see serialFlow)
 	flowShown *flow.MFlow // the flow handed to the scene builder, its version and when
 	flowFv    uint64
 	flowAt    time.Time
@@ -124,7 +128,7 @@ func NewUI(ctx context.Context, opts Options) *UI {
 	if opts.Sync {
 		u.scene = &syncScenes{}
 	} else {
-		u.scene = scene.NewBuilder(opts.Invalidate)
+		u.scene = scene.NewBackgroundBuilder(opts.Invalidate)
 	}
 	u.rz = newRasterizer(opts.Sync, opts.Invalidate)
 	u.hov = newHoverer(opts.Sync, opts.Invalidate)
@@ -162,6 +166,8 @@ func (u *UI) Close() {
 func (u *UI) Layout(gtx layout.Context) layout.Dimensions {
 	t0 := time.Now()
 	u.lab.Poll()
+	u.recordBefore(gtx)
+	u.sessionTick()
 	u.keys(gtx)
 	u.pv.Update(gtx)
 	u.panel.update(gtx)
@@ -205,6 +211,7 @@ func (u *UI) Layout(gtx layout.Context) layout.Dimensions {
 	if u.showFPS {
 		gtx.Execute(op.InvalidateCmd{At: gtx.Now.Add(250 * time.Millisecond)})
 	}
+	u.recordAfter(gtx)
 	u.stats.layout(time.Since(t0))
 	return dims
 }
@@ -229,6 +236,7 @@ func (u *UI) request(gtx layout.Context) {
 	default:
 		u.flowShown, u.flowFv, u.flowAt = f, fv, gtx.Now
 	}
+	f = u.serialFlow(f)
 	ap, adaptive := u.panel.attack.params()
 	q := u.pv.Quality(gtx.Now)
 	if u.lab.static == nil && u.lab.run.Latest().State == run.Running {
@@ -254,6 +262,20 @@ func (u *UI) request(gtx layout.Context) {
 	if x, y, ok := u.pv.HoverData(); ok {
 		u.hov.Request(f, u.lab.clf, x, y)
 	}
+}
+
+// serialFlow returns f evaluated on one goroutine, the same copy for the same f, so that the
+// scene builder's and the hover's flow work stays on their own low-priority threads.
+func (u *UI) serialFlow(f *flow.MFlow) *flow.MFlow {
+	if f == nil || f.Workers == 1 {
+		return f
+	}
+	if f != u.serialSrc {
+		c := *f
+		c.Workers = 1
+		u.serialSrc, u.serialCpy = f, &c
+	}
+	return u.serialCpy
 }
 
 // keys handles the keyboard shortcuts unless a text field has the focus.

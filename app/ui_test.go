@@ -50,6 +50,7 @@ func (h *harness) frame() {
 	}
 	h.u.Layout(gtx)
 	h.router.Frame(&h.ops)
+	h.u.AfterFrame(0) // the frame is "presented": buffers no longer painted go back to their pools
 }
 
 // pointer queues one mouse event at window pixel p.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"image"
 	"os"
@@ -38,11 +39,13 @@ func runRecord(env *Env, args []string) error {
 	fps := fs.Int("fps", 30, "frames per second")
 	sizeS := fs.String("size", "800x800", "frame size WIDTHxHEIGHT in pixels")
 	steps := fs.Int("steps", 0, "training and boundary scenes: training steps covered (0: the scene's default)")
+	rangeS := fs.String("range", strconv.FormatFloat(anim.DefaultLevelRange, 'g', -1, 64),
+		"levelset scene: sweep the latent line v = c from -R to R and back; \"auto\" picks R from the flow so that the line stays in view")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
-		return errors.New("usage: mflowlab record --scene " + strings.Join(anim.Names(), "|") + " --out FILE.gif|FILE.mp4|DIR [--frames N] [--fps N] [--size WxH]")
+		return errors.New("usage: mflowlab record --scene " + strings.Join(anim.Names(), "|") + " --out FILE.gif|FILE.mp4|DIR [--frames N] [--fps N] [--size WxH] [--range R|auto]")
 	}
 	if !slices.Contains(anim.Names(), *sceneName) {
 		return fmt.Errorf("--scene %q: want one of %s", *sceneName, strings.Join(anim.Names(), ", "))
@@ -63,6 +66,15 @@ func runRecord(env *Env, args []string) error {
 	if err := record.CheckSize(*out, w, h, *fps); err != nil {
 		return err
 	}
+	levelRange, err := parseRange(*rangeS)
+	if err != nil {
+		return err
+	}
+	rangeSet := false
+	fs.Visit(func(f *flag.Flag) { rangeSet = rangeSet || f.Name == "range" })
+	if rangeSet && *sceneName != anim.LevelSet {
+		return fmt.Errorf("--range applies to the %s scene only", anim.LevelSet)
+	}
 	if *flowPath != "" && !anim.NeedsFlow(*sceneName) {
 		return fmt.Errorf("--flow: the %s scene trains its own model; --flow applies to %s, %s and %s", *sceneName, anim.LevelSet, anim.Projection, anim.Attack)
 	}
@@ -73,7 +85,7 @@ func runRecord(env *Env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	if err := recordScene(env, rec, *sceneName, *flowPath, *clfPath, anim.Options{Seed: *seed, Frames: *frames, W: w, H: h, Steps: *steps}); err != nil {
+	if err := recordScene(env, rec, *sceneName, *flowPath, *clfPath, anim.Options{Seed: *seed, Frames: *frames, W: w, H: h, Steps: *steps, Range: levelRange}); err != nil {
 		rec.Abort()
 		if env.Ctx.Err() != nil {
 			return env.Ctx.Err()
@@ -191,6 +203,18 @@ func findReference(rel string) string {
 		}
 	}
 	return ""
+}
+
+// parseRange reads the --range flag: a positive number, or "auto" (anim.AutoLevelRange).
+func parseRange(s string) (float64, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "auto") {
+		return anim.AutoLevelRange, nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || !(v > 0 && v <= anim.MaxLevelRange) {
+		return 0, fmt.Errorf("--range %q: want a number in (0, %d] or auto", s, anim.MaxLevelRange)
+	}
+	return v, nil
 }
 
 // parseFrameSize reads "WxH" within the recorder's limits.

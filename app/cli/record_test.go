@@ -44,6 +44,9 @@ func TestRecordBadFlags(t *testing.T) {
 		{[]string{"--out", gifOut, "--classifier", filepath.Join(dir, "missing.ckpt")}, "missing.ckpt"},
 		{[]string{"--out", filepath.Join(dir, "nodir", "a.gif"), "--size", "32x32", "--frames", "1", "--steps", "1"}, "does not exist"},
 		{[]string{"--out", gifOut, "extra"}, "unexpected arguments"},
+		{[]string{"--out", gifOut, "--scene", "levelset", "--range", "0"}, `--range "0"`},
+		{[]string{"--out", gifOut, "--scene", "levelset", "--range", "wide"}, `--range "wide"`},
+		{[]string{"--out", gifOut, "--scene", "training", "--range", "auto"}, "--range applies to the levelset scene only"},
 	} {
 		_, err := runRec(context.Background(), c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -143,5 +146,27 @@ func TestFindReference(t *testing.T) {
 	t.Setenv(testref.EnvVar, t.TempDir())
 	if got := findReference(referenceFlow); got != "" && strings.HasPrefix(got, os.Getenv(testref.EnvVar)) {
 		t.Errorf("findReference found %q in an empty folder", got)
+	}
+}
+
+// TestRecordLevelSetRange checks --range: the default sweeps v = c over ±2.2 (the same
+// frames as --range 2.2), auto picks the flow's own range.
+func TestRecordLevelSetRange(t *testing.T) {
+	flowPath, _, _ := sweepFixtures(t)
+	dir := t.TempDir()
+	var files [3][]byte
+	for i, extra := range [][]string{nil, {"--range", "2.2"}, {"--range", "auto"}} {
+		out := filepath.Join(dir, string(rune('a'+i))+".gif")
+		args := append([]string{"--scene", "levelset", "--flow", flowPath, "--size", "40x40", "--frames", "4", "--out", out}, extra...)
+		if msg, err := runRec(context.Background(), args...); err != nil {
+			t.Fatalf("%v\n%s", err, msg)
+		}
+		files[i], _ = os.ReadFile(out)
+	}
+	if len(files[0]) == 0 || !bytes.Equal(files[0], files[1]) {
+		t.Error("the default levelset differs from --range 2.2")
+	}
+	if bytes.Equal(files[0], files[2]) {
+		t.Error("--range auto gives the same GIF as ±2.2")
 	}
 }

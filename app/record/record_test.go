@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mflowlab/mflowlab/ui/plane"
 )
@@ -633,7 +632,118 @@ func TestTryFrameDropsWhenBehind(t *testing.T) {
 	if s.n != queueFrames {
 		t.Errorf("sink got %d frames, want %d", s.n, queueFrames)
 	}
-	if !r.Due(time.Now().Add(time.Second)) || r.Due(time.Time{}) {
-		t.Error("Due is wrong before or after the frames' playing time")
+}
+
+// TestReadyAndOnFree checks the back-pressure signals: Ready turns false when every buffer
+// waits for a stuck encoder, and OnFree reports each buffer the encoder gives back.
+func TestReadyAndOnFree(t *testing.T) {
+	s := &slowSink{release: make(chan struct{})}
+	freed := make(chan struct{}, 16)
+	r := StartRecorder(s, Config{W: 4, H: 4, FPS: 30, OnFree: func() { freed <- struct{}{} }})
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	for i := 0; i < queueFrames; i++ {
+		if !r.Ready() {
+			t.Fatalf("not ready after %d of %d frames", i, queueFrames)
+		}
+		if ok, err := r.TryFrame(img); !ok || err != nil {
+			t.Fatalf("TryFrame %d: %v, %v", i, ok, err)
+		}
 	}
+	if r.Ready() {
+		t.Fatal("ready while every buffer waits for the stuck encoder")
+	}
+	s.release <- struct{}{} // one frame encoded
+	<-freed
+	if !r.Ready() {
+		t.Fatal("not ready after the encoder freed a buffer")
+	}
+	close(s.release)
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if len(freed) != queueFrames-1 {
+		t.Errorf("OnFree called %d more times, want %d", len(freed), queueFrames-1)
+	}
+}
+
+// TestRecorderResamples checks frames given at another size than the recording's: halving
+// is an exact 2×2 average, and other sizes keep the aspect ratio, centred on the padding.
+func TestRecorderResamples(t *testing.T) {
+	dir := t.TempDir()
+	src := image.NewRGBA(image.Rect(0, 0, 8, 4))
+	for y := 0; y < 4; y++ {
+		for x := 0; x < 8; x++ {
+			v := uint8(10 * (x + 8*y))
+			src.Set(x, y, color.RGBA{v, 255 - v, uint8(x * 30), 255})
+		}
+	}
+	half := filepath.Join(dir, "half")
+	r, err := OpenRecorder(half, Config{W: 4, H: 2, FPS: 10, Src: image.Pt(8, 4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Frame(src); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	got := readPNG(t, filepath.Join(half, FrameName(0)))
+	for y := 0; y < 2; y++ {
+		for x := 0; x < 4; x++ {
+			var sum [3]int
+			for _, d := range [][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+				c := src.RGBAAt(2*x+d[0], 2*y+d[1])
+				sum[0], sum[1], sum[2] = sum[0]+int(c.R), sum[1]+int(c.G), sum[2]+int(c.B)
+			}
+			want := color.RGBA{uint8((sum[0] + 2) / 4), uint8((sum[1] + 2) / 4), uint8((sum[2] + 2) / 4), 255}
+			if c := color.RGBAModel.Convert(got.At(x, y)).(color.RGBA); c != want {
+				t.Fatalf("half pixel (%d, %d) = %v, want %v", x, y, c, want)
+			}
+		}
+	}
+
+	// 8×4 into 16×16: scaled 2× to 16×8, centred with 4 rows of padding above and below.
+	big := filepath.Join(dir, "big")
+	r, err = OpenRecorder(big, Config{W: 16, H: 16, FPS: 10, Src: image.Pt(8, 4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Frame(src)
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	got = readPNG(t, filepath.Join(big, FrameName(0)))
+	if got.Bounds().Size() != image.Pt(16, 16) {
+		t.Fatalf("frame is %v, want 16×16", got.Bounds().Size())
+	}
+	pad := color.RGBA{0xf8, 0xf7, 0xf4, 0xff}
+	for _, y := range []int{0, 3, 12, 15} {
+		if c := color.RGBAModel.Convert(got.At(5, y)).(color.RGBA); c != pad {
+			t.Errorf("row %d is %v, want the padding %v", y, c, pad)
+		}
+	}
+	if c := color.RGBAModel.Convert(got.At(0, 4)).(color.RGBA); c == pad || c.G < 200 {
+		t.Errorf("picture's top-left at (0, 4) is %v, want the source's top-left colour", c)
+	}
+	if FitRect(16, 16, 8, 4) != image.Rect(0, 4, 16, 12) || FitRect(10, 10, 10, 10) != image.Rect(0, 0, 10, 10) {
+		t.Errorf("FitRect: %v, %v", FitRect(16, 16, 8, 4), FitRect(10, 10, 10, 10))
+	}
+	if _, err := OpenRecorder(filepath.Join(dir, "bad"), Config{W: 4, H: 4, FPS: 10, Src: image.Pt(0, 3)}); err == nil {
+		t.Error("a 0×3 source size was accepted")
+	}
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

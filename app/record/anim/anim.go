@@ -28,7 +28,7 @@ import (
 // Scene names.
 const (
 	Training   = "training"   // a fresh M-Flow trained live: warped latent grid and manifold moving
-	LevelSet   = "levelset"   // the latent line v = c swept through a trained flow, up and back down
+	LevelSet   = "levelset"   // the latent line v = c swept through a trained flow from −2.2 to 2.2 and back
 	Boundary   = "boundary"   // a fresh classifier's decision boundary forming over its training
 	Projection = "projection" // a lattice of points travelling along their projection paths onto the manifold
 	Attack     = "attack"     // PGD attacks moving points off the manifold, then projected back, with their A–D cases
@@ -51,7 +51,18 @@ type Options struct {
 	Frames int              // number of frames, ≥ 1
 	W, H   int              // frame size in pixels
 	Steps  int              // training and boundary: optimiser steps covered; 0 for the scene's default
+	// Range is the levelset sweep's largest |c|: the latent line v = c goes from −Range to
+	// +Range and back. 0 means DefaultLevelRange, as in the original videos; AutoLevelRange
+	// picks a range from the flow that keeps the line in view (see levelRange).
+	Range float64
 }
+
+// Levelset sweep ranges.
+const (
+	DefaultLevelRange = 2.2 // v = c from −2.2 to 2.2, the original "spiral_horizontal_line_transform" videos
+	AutoLevelRange    = -1  // Options.Range: the 93rd percentile of |v| over the view (1.2 for checkpoint D)
+	MaxLevelRange     = 100 // largest Options.Range accepted
+)
 
 // Limits on the options.
 const (
@@ -85,6 +96,9 @@ func New(name string, o Options) (*Movie, error) {
 	}
 	if o.Steps < 0 || o.Steps > MaxSteps {
 		return nil, fmt.Errorf("anim: %d training steps out of range [0, %d]", o.Steps, MaxSteps)
+	}
+	if r := o.Range; r != 0 && r != AutoLevelRange && !(r > 0 && r <= MaxLevelRange) {
+		return nil, fmt.Errorf("anim: levelset range %v out of range (0, %d]", r, MaxLevelRange)
 	}
 	if !slices.Contains(Names(), name) {
 		return nil, fmt.Errorf("anim: unknown scene %q (want one of %s)", name, strings.Join(Names(), ", "))

@@ -117,6 +117,9 @@ func TestBadOptions(t *testing.T) {
 		{Training, func(o *Options) { o.W, o.H = 100000, 100000 }, "frame size"},
 		{Training, func(o *Options) { o.Steps = -1 }, "training steps"},
 		{LevelSet, func(o *Options) { o.Flow = nil }, "needs a trained flow"},
+		{LevelSet, func(o *Options) { o.Range = -3 }, "levelset range"},
+		{LevelSet, func(o *Options) { o.Range = math.NaN() }, "levelset range"},
+		{LevelSet, func(o *Options) { o.Range = 1000 }, "levelset range"},
 		{Attack, func(o *Options) { o.Clf = nil }, "needs a classifier"},
 		{Projection, func(o *Options) {
 			f, _ := flow.New(flow.Config{N: 3, D: 1, Steps: 2, Hidden: 4, Blocks: 1, Bins: 4, TailBound: 3}, 1)
@@ -267,5 +270,47 @@ func TestPickProbes(t *testing.T) {
 			t.Errorf("probe %d brings case %v after a repeated case", i, p.c)
 		}
 		seen[p.c] = true
+	}
+}
+
+// TestLevelSetRange checks the sweep of the levelset scene: v = c from −2.2 to 2.2 and
+// back by default, as in the original videos, or the flow's own range on request.
+func TestLevelSetRange(t *testing.T) {
+	o := testOptions(t)
+	vl := viewLatentOf(o.Flow, newTools(o).view, 41)
+	if got := levelSweep(0, vl); got != 2.2 {
+		t.Fatalf("default sweep ±%v, want ±2.2", got)
+	}
+	if got, want := levelSweep(AutoLevelRange, vl), vl.levelRange(); got != want {
+		t.Fatalf("auto sweep ±%v, want ±%v", got, want)
+	}
+	if got := levelSweep(1.5, vl); got != 1.5 {
+		t.Fatalf("sweep ±%v for range 1.5", got)
+	}
+	const n = 120
+	if c0, cm := levelC(0, n, 2.2), levelC(n/2, n, 2.2); math.Abs(c0+2.2) > 1e-12 || math.Abs(cm-2.2) > 1e-12 {
+		t.Fatalf("frames 0 and %d at v = %v and %v, want −2.2 and 2.2", n/2, c0, cm)
+	}
+	for i := 0; i < n; i++ {
+		if c := levelC(i, n, 2.2); c < -2.2-1e-12 || c > 2.2+1e-12 {
+			t.Fatalf("frame %d at v = %v, outside ±2.2", i, c)
+		}
+	}
+	// The default is the same movie as an explicit 2.2; the flow's own range is another.
+	def := frames(t, LevelSet, o)
+	o.Range = 2.2
+	explicit := frames(t, LevelSet, o)
+	o.Range = AutoLevelRange
+	auto := frames(t, LevelSet, o)
+	same, differ := true, false
+	for i := range def {
+		same = same && bytes.Equal(def[i].Pix, explicit[i].Pix)
+		differ = differ || !bytes.Equal(def[i].Pix, auto[i].Pix)
+	}
+	if !same {
+		t.Error("the default levelset differs from --range 2.2")
+	}
+	if vl.levelRange() != 2.2 && !differ {
+		t.Errorf("the auto range ±%v gives the same frames as ±2.2", vl.levelRange())
 	}
 }

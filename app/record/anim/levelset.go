@@ -30,13 +30,24 @@ func levelC(i, n int, r float64) float64 {
 	return -r * math.Cos(2*math.Pi*float64(i)/float64(n))
 }
 
+// levelSweep returns the largest |c| of the sweep for the option r (see Options.Range).
+func levelSweep(r float64, vl viewLatent) float64 {
+	switch r {
+	case 0:
+		return DefaultLevelRange
+	case AutoLevelRange:
+		return vl.levelRange()
+	}
+	return r
+}
+
 // newLevelSet sets up the level-set scene: every frame maps the latent line v = c through
 // f⁻¹ (refined where it is in view) and draws it boldly, coloured along h_M, over the faint
 // data and manifold.
 func newLevelSet(m *Movie, o Options) error {
 	t := newTools(o)
 	vl := viewLatentOf(o.Flow, t.view, 41)
-	sweep := vl.levelRange()
+	sweep := levelSweep(o.Range, vl)
 	span := vl.hmHi - vl.hmLo
 	t0, t1 := vl.hmLo-0.25*span, vl.hmHi+0.25*span
 
