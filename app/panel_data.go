@@ -16,6 +16,7 @@ type dataPanel struct {
 	n, noise, rot, seed    widgets.Field
 	path                   widgets.Field
 	regen, original, loadB widget.Clickable
+	browse                 widget.Clickable
 }
 
 func (p *dataPanel) init(u *UI) {
@@ -62,7 +63,10 @@ func (p *dataPanel) form(f *widgets.Form) {
 		l.LoadOriginalData()
 	}
 	ln = f.Line(26)
-	ln.Field(&p.path, ln.Rest()-f.Dp(60), "data file (.csv x,y,label or .pt)")
+	ln.Field(&p.path, ln.Rest()-f.Dp(66)-browseWidth(f), "data file (.csv x,y,label or .pt)")
+	if ln.Button(&p.browse, widgets.Secondary, browseLabel, browseWidth(f)) {
+		p.u.fb.Open(p.u, browseData, &p.path)
+	}
 	if ln.Button(&p.loadB, widgets.Secondary, "Load", ln.Rest()) || p.path.Submitted() {
 		l.LoadData(p.path.Text())
 	}
@@ -75,6 +79,7 @@ func (p *dataPanel) form(f *widgets.Form) {
 type modelsPanel struct {
 	u                  *UI
 	path               widgets.Field
+	browse             widget.Clickable
 	loadFlow, saveFlow widget.Clickable
 	loadClf, saveClf   widget.Clickable
 	retrain            widget.Clickable
@@ -99,7 +104,10 @@ func (p *modelsPanel) form(f *widgets.Form) {
 	f.Stat("classifier", trimMiddle(clfSrc, 44), th.Text)
 	f.Gap(4)
 	ln := f.Line(26)
-	ln.Field(&p.path, ln.Rest(), "path: checkpoint (.mfl, .pt) or session (.mflsession)")
+	ln.Field(&p.path, ln.Rest()-f.Dp(6)-browseWidth(f), "path: checkpoint (.mfl, .pt) or session (.mflsession)")
+	if ln.Button(&p.browse, widgets.Secondary, browseLabel, browseWidth(f)) {
+		p.u.fb.Open(p.u, browseModels, &p.path)
+	}
 	ln = f.Line(26)
 	ln.Label("flow ", th.Muted)
 	if ln.Button(&p.loadFlow, widgets.Secondary, "Load", 0) {

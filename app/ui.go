@@ -107,6 +107,7 @@ type UI struct {
 	rec     *recording  // the running recording, nil when not recording
 	winSize image.Point // the window's size in the last frame (whole-window recordings)
 	sess    sessionFlow // a loaded session's flow that Play trains on from
+	fb      fileBrowser // the file browser the panels' Browse buttons open
 
 	serialSrc *flow.MFlow // the flow serialCopy was made from
 	serialCpy *flow.MFlow // serialSrc evaluated on one goroutine (see serialFlow)
@@ -205,6 +206,7 @@ func (u *UI) Layout(gtx layout.Context) layout.Dimensions {
 			return u.panel.layout(gtx)
 		}),
 	)
+	u.fb.layout(gtx, planeSz) // the file browser, over the plane
 	if busy, until := u.pv.Settling(gtx.Now); busy {
 		gtx.Execute(op.InvalidateCmd{At: until})
 	}
@@ -280,6 +282,9 @@ func (u *UI) serialFlow(f *flow.MFlow) *flow.MFlow {
 
 // keys handles the keyboard shortcuts unless a text field has the focus.
 func (u *UI) keys(gtx layout.Context) {
+	if u.fb.keys(gtx) { // the open file browser takes the keyboard
+		return
+	}
 	if u.panel.editing() {
 		return
 	}
