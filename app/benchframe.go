@@ -28,6 +28,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	frames := fs.Int("frames", 240, "measured frames")
 	warm := fs.Duration("warmup", 3*time.Second, "time to let training, scenes and charts start before measuring")
 	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the measured frames to this file")
+	memProf := fs.String("memprofile", "", "write an allocation profile (all allocations since start) to this file")
 	paused := fs.Bool("paused", false, "measure without training (the plane then changes only with the pointer)")
 	window := fs.Bool("window", false, "draw in a real window (needs a display) instead of headlessly")
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +62,16 @@ func runBenchFrame(env *cli.Env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, m.report(size))
+	if *memProf != "" {
+		pf, err := os.Create(*memProf)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.Lookup("allocs").WriteTo(pf, 0); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -241,7 +241,8 @@ func (u *UI) request(gtx layout.Context) {
 	f = u.serialFlow(f)
 	ap, adaptive := u.panel.attack.params()
 	q := u.pv.Quality(gtx.Now)
-	if u.lab.static == nil && u.lab.run.Latest().State == run.Running {
+	training := u.lab.static == nil && u.lab.run.Latest().State == run.Running
+	if training {
 		// Full-quality flow layers take longer than training takes to change the flow, and
 		// a full build gives up when its inputs change: draft keeps the plane moving.
 		q = scene.Draft
@@ -259,6 +260,11 @@ func (u *UI) request(gtx layout.Context) {
 			View: u.pv.view, Layers: u.pv.layers, Probes: u.pv.probes.list,
 			Attack: ap, Adaptive: adaptive, Quality: k.quality,
 		})
+	}
+	if training {
+		u.rz.SetThreads(1)
+	} else {
+		u.rz.SetThreads(2)
 	}
 	u.rz.Request(u.scene.Latest(), u.pv.view)
 	if x, y, ok := u.pv.HoverData(); ok {

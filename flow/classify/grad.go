@@ -15,7 +15,7 @@ import (
 func (m *MLP) InputGrad(x nn.Mat, gScores func(row int, scores, g []float32)) nn.Mat {
 	m.checkBatch("InputGrad", x)
 	gx := nn.NewMat(x.Rows, m.In)
-	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
+	m.eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
 		copy(gx.Slice(r0, r1).Data, m.inputGradChunk(s, x.Slice(r0, r1), r0, gScores).Data)
 	})
 	return gx
@@ -59,7 +59,7 @@ func (m *MLP) Losses(x nn.Mat, y []int32) []float32 {
 	m.checkBatch("Losses", x)
 	m.checkLabels("Losses", x.Rows, y)
 	loss := make([]float32, x.Rows)
-	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
+	m.eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
 		z := m.forward(s, x.Slice(r0, r1))
 		m.headScores(z)
 		g := make([]float32, m.Classes)

@@ -70,6 +70,7 @@ type MLP struct {
 	// Workers bounds the goroutines an evaluation call uses; 0 means one per core. Results
 	// never depend on it.
 	Workers int
+	states  *sync.Pool // *workerState scratch reused across calls (shared by clones)
 }
 
 // Size limits that keep a corrupt file or a typo from allocating gigabytes.
@@ -107,7 +108,7 @@ func newArch(in, width, depth, classes int, out OutputKind) (*MLP, error) {
 	if out != Logits && out != SoftmaxQuirk {
 		return nil, fmt.Errorf("classify: unknown output kind %d", int(out))
 	}
-	m := &MLP{In: in, Width: width, Depth: depth, Classes: classes, Output: out}
+	m := &MLP{In: in, Width: width, Depth: depth, Classes: classes, Output: out, states: new(sync.Pool)}
 	dims := make([]int, 0, depth+3)
 	dims = append(dims, in)
 	for i := 0; i <= depth; i++ {
@@ -335,21 +336,41 @@ func (s *workerState) recArena() *nn.Arena {
 	return s.arena
 }
 
-// eachChunk splits rows into fixed chunks and calls fn for each on up to workers goroutines
-// (one per core when 0), each with its own scratch.
-func eachChunk(workers, rows int, fn func(ws *workerState, r0, r1 int)) {
+// eachChunk splits rows into fixed chunks and calls fn for each on up to m.Workers
+// goroutines (one per core when 0), each with its own scratch. Scratch comes from the
+// model's pool, so repeated calls (an attack's iterations) allocate nothing once warm.
+func (m *MLP) eachChunk(rows int, fn func(ws *workerState, r0, r1 int)) {
 	chunks := (rows + evalChunk - 1) / evalChunk
+	workers := m.Workers
 	if workers <= 0 {
 		workers = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
-	workers = min(workers, chunks)
-	states := make([]workerState, max(workers, 1))
-	states[0].single = chunks == 1
+	workers = max(min(workers, chunks), 1)
+	var arr [4]*workerState
+	states := arr[:0]
+	for range workers {
+		var s *workerState
+		if m.states != nil {
+			s, _ = m.states.Get().(*workerState)
+		}
+		if s == nil {
+			s = &workerState{single: m.states == nil && chunks == 1}
+		}
+		states = append(states, s)
+	}
 	parallel(chunks, workers, func(w, c int) {
-		s := &states[w]
+		s := states[w]
 		s.arena.Reset()
 		fn(s, c*evalChunk, min(rows, (c+1)*evalChunk))
 	})
+	if m.states != nil {
+		for _, s := range states {
+			if cap(s.tape.in) > 0 {
+				s.tape.in[:1][0] = nn.Mat{} // drop the reference to the caller's batch
+			}
+			m.states.Put(s)
+		}
+	}
 }
 
 // Scores returns what the model's forward returns for each row of x: logits for a Logits
@@ -357,7 +378,7 @@ func eachChunk(workers, rows int, fn func(ws *workerState, r0, r1 int)) {
 func (m *MLP) Scores(x nn.Mat) nn.Mat {
 	m.checkBatch("Scores", x)
 	out := nn.NewMat(x.Rows, m.Classes)
-	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
+	m.eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
 		z := m.forward(s, x.Slice(r0, r1))
 		m.headScores(z)
 		copy(out.Slice(r0, r1).Data, z.Data)
@@ -370,7 +391,7 @@ func (m *MLP) Scores(x nn.Mat) nn.Mat {
 func (m *MLP) Probs(x nn.Mat) nn.Mat {
 	m.checkBatch("Probs", x)
 	out := nn.NewMat(x.Rows, m.Classes)
-	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
+	m.eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
 		z := m.forward(s, x.Slice(r0, r1))
 		for i := 0; i < z.Rows; i++ {
 			softmaxRow(out.Row(r0+i), z.Row(i))
@@ -383,7 +404,7 @@ func (m *MLP) Probs(x nn.Mat) nn.Mat {
 func (m *MLP) Predict(x nn.Mat) []int32 {
 	m.checkBatch("Predict", x)
 	out := make([]int32, x.Rows)
-	eachChunk(m.Workers, x.Rows, func(s *workerState, r0, r1 int) {
+	m.eachChunk(x.Rows, func(s *workerState, r0, r1 int) {
 		z := m.forward(s, x.Slice(r0, r1))
 		for i := 0; i < z.Rows; i++ {
 			out[r0+i] = int32(argmax(z.Row(i)))
