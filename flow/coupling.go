@@ -76,7 +76,24 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 	z := a.RawMat(rows, c.N)
 	copy(z.Data, x.Data)
 	ld := a.Floats(rows)
-	if !record && c.splineFast(a, x, params, z, ld, inverse) {
+	nt := len(c.Transformed)
+	var knots []float64
+	if record {
+		rec.in = a.Uninit(rows * nt)
+		rec.out = a.Uninit(rows * nt)
+		rec.knots = a.Float64s(rows * nt * knotsLen(c.Bins))
+		knots = rec.knots
+	}
+	if c.splineFast(a, x, params, z, ld, inverse, knots) {
+		if record {
+			for i := 0; i < rows; i++ {
+				xr, zr := x.Row(i), z.Row(i)
+				for j, f := range c.Transformed {
+					rec.in[i*nt+j], rec.out[i*nt+j] = xr[f], zr[f]
+				}
+			}
+			return z, ld, rec
+		}
 		return z, ld, nil
 	}
 	c.splineGo(a, x, params, z, ld, rec, inverse)
@@ -87,7 +104,8 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 }
 
 // splineGo is the spline part of run in Go: z holds a copy of x; the transformed features
-// are replaced and their log-determinants summed into ld; rec, when non-nil, keeps what
+// are replaced and their log-determinants summed into ld; rec, when non-nil (with in, out
+// and knots allocated), keeps what
 // Backward needs.
 func (c *Coupling) splineGo(a *nn.Arena, x, params, z nn.Mat, ld []float32, rec *couplingRecord, inverse bool) {
 	record := rec != nil
@@ -97,11 +115,7 @@ func (c *Coupling) splineGo(a *nn.Arena, x, params, z nn.Mat, ld []float32, rec 
 	kl := knotsLen(c.Bins)
 	kn := &knots{}
 	var knBuf []float64
-	if record {
-		rec.in = a.Uninit(rows * nt)
-		rec.out = a.Uninit(rows * nt)
-		rec.knots = a.Float64s(rows * nt * kl)
-	} else {
+	if !record {
 		knBuf = a.Float64s(kl)
 		kn.view(knBuf, c.Bins)
 	}

@@ -166,7 +166,8 @@ static inline __attribute__((always_inline)) double mf_softplus(double x) {
 #define MF_R 32
 
 // knots_tile computes K+1 knot positions per row (dst, K+1 rows of MF_R) from K raw
-// parameters per row (raw, K rows of MF_R), as knotsFrom does; p is scratch of K·MF_R.
+// parameters per row (raw, K rows of MF_R), as knotsFrom does, and the softmax
+// probabilities into p (K rows of MF_R).
 static inline __attribute__((always_inline)) void knots_tile(double *restrict dst, const double *restrict raw, double *restrict p, long K, double scale, double bound, double minSize) {
 	double mx[MF_R], sum[MF_R], cum[MF_R];
 	for (long r = 0; r < MF_R; r++) mx[r] = -INFINITY;
@@ -192,6 +193,7 @@ static inline __attribute__((always_inline)) void knots_tile(double *restrict ds
 	for (long b = 0; b < K; b++) {
 		for (long r = 0; r < MF_R; r++) {
 			double pr = p[b * MF_R + r] / sum[r];
+			p[b * MF_R + r] = pr;
 			cum[r] += minSize + wide * pr;
 		}
 		if (b < K - 1)
@@ -200,12 +202,15 @@ static inline __attribute__((always_inline)) void knots_tile(double *restrict ds
 }
 
 static inline __attribute__((always_inline)) void spline_body(long rows, long n, const float *restrict x, float *restrict z, float *restrict ld,
-	const float *restrict params, long pstride, const int64_t *restrict tf, long nt, long K, double scale, double bound, int inverse, double *restrict scr) {
+	const float *restrict params, long pstride, const int64_t *restrict tf, long nt, long K, double scale, double bound, int inverse, double *restrict scr,
+	double *restrict kout) {
 	long np = 3 * K - 1;
+	long kl = 4 * K + 2;
 	double *tp = scr;                 // np rows of MF_R: raw parameters
 	double *xs = tp + np * MF_R;      // K+1 rows
 	double *ys = xs + (K + 1) * MF_R; // K+1 rows
-	double *pp = ys + (K + 1) * MF_R; // K rows: softmax scratch
+	double *pw = ys + (K + 1) * MF_R; // K rows: softmax of the widths
+	double *ph = pw + K * MF_R;       // K rows: softmax of the heights
 	double vv[MF_R], acc[MF_R], xk[MF_R], xk1[MF_R], yk[MF_R], yk1[MF_R], r0d[MF_R], r1d[MF_R];
 	long kb[MF_R];
 	memcpy(z, x, (size_t)rows * n * sizeof(float));
@@ -218,8 +223,22 @@ static inline __attribute__((always_inline)) void spline_body(long rows, long n,
 			for (long b = 0; b < np; b++)
 				for (long r = 0; r < MF_R; r++)
 					tp[b * MF_R + r] = r < nr ? (double)params[(r0 + r) * pstride + j * np + b] : 0.0;
-			knots_tile(xs, tp, pp, K, scale, bound, 1e-3);
-			knots_tile(ys, tp + K * MF_R, pp, K, scale, bound, 1e-3);
+			knots_tile(xs, tp, pw, K, scale, bound, 1e-3);
+			knots_tile(ys, tp + K * MF_R, ph, K, scale, bound, 1e-3);
+			if (kout) {
+				// the knots view of Backward: xs (K+1), ys (K+1), pw (K), ph (K) per element
+				for (long r = 0; r < nr; r++) {
+					double *o = kout + ((r0 + r) * nt + j) * kl;
+					for (long b = 0; b <= K; b++) {
+						o[b] = xs[b * MF_R + r];
+						o[K + 1 + b] = ys[b * MF_R + r];
+					}
+					for (long b = 0; b < K; b++) {
+						o[2 * K + 2 + b] = pw[b * MF_R + r];
+						o[3 * K + 2 + b] = ph[b * MF_R + r];
+					}
+				}
+			}
 			const double *kt = inverse ? ys : xs;
 			for (long r = 0; r < MF_R; r++) kb[r] = 0;
 			for (long b = 0; b <= K; b++) {
@@ -311,8 +330,8 @@ MF_VARIANTS(bias_relu_keep, (float *src, float *dst, const float *bias, long row
 MF_VARIANTS(bias_relu, (float *v, const float *bias, long rows, long width), (v, bias, rows, width))
 MF_VARIANTS(add_bias, (float *m, const float *bias, long rows, long width), (m, bias, rows, width))
 MF_VARIANTS(set_bias, (float *m, const float *bias, long rows, long width), (m, bias, rows, width))
-MF_VARIANTS(spline, (long rows, long n, const float *x, float *z, float *ld, const float *params, long pstride, const int64_t *tf, long nt, long K, double scale, double bound, int inverse, double *scr),
-	(rows, n, x, z, ld, params, pstride, tf, nt, K, scale, bound, inverse, scr))
+MF_VARIANTS(spline, (long rows, long n, const float *x, float *z, float *ld, const float *params, long pstride, const int64_t *tf, long nt, long K, double scale, double bound, int inverse, double *scr, double *kout),
+	(rows, n, x, z, ld, params, pstride, tf, nt, K, scale, bound, inverse, scr, kout))
 
 
 // mf_resmlp runs ResMLP.forward without recording: offs holds the parameter offsets into p of
@@ -387,18 +406,27 @@ func (m *ResMLP) forwardFast(a *nn.Arena, p []float32, x, out nn.Mat) bool {
 }
 
 // splineFast writes the coupling's spline outputs into z (a copy of x with the transformed
-// features replaced) and the log-determinants into ld, in C; false when it does not apply.
-func (c *Coupling) splineFast(a *nn.Arena, x, params, z nn.Mat, ld []float32, inverse bool) bool {
+// features replaced) and the log-determinants into ld, in C, and when knots is not nil the
+// normalised spline of every element (knotsLen values each, as Backward reads them); false
+// when it does not apply.
+func (c *Coupling) splineFast(a *nn.Arena, x, params, z nn.Mat, ld []float32, inverse bool, knots []float64) bool {
 	rows, nt, k := x.Rows, len(c.Transformed), c.Bins
 	if rows == 0 || nt == 0 || k < 1 || k > maxFastBins || len(c.tf) != nt {
 		return false
 	}
 	np := SplineParams(k)
-	scr := a.Float64s((np + 2*(k+1) + k) * 32)
+	scr := a.Float64s((np + 2*(k+1) + 2*k) * 32)
+	var kout *C.double
+	if knots != nil {
+		if len(knots) < rows*nt*knotsLen(k) {
+			panic("flow: splineFast: knots buffer too short")
+		}
+		kout = (*C.double)(unsafe.Pointer(&knots[0]))
+	}
 	C.mf_spline(C.long(rows), C.long(c.N), (*C.float)(unsafe.Pointer(&x.Data[0])), (*C.float)(unsafe.Pointer(&z.Data[0])),
 		(*C.float)(unsafe.Pointer(&ld[0])), (*C.float)(unsafe.Pointer(&params.Data[0])), C.long(params.Cols),
 		(*C.int64_t)(unsafe.Pointer(&c.tf[0])), C.long(nt), C.long(k), C.double(c.scale), C.double(c.TailBound),
-		C.int(boolInt(inverse)), (*C.double)(unsafe.Pointer(&scr[0])))
+		C.int(boolInt(inverse)), (*C.double)(unsafe.Pointer(&scr[0])), kout)
 	return true
 }
 

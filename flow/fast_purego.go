@@ -11,6 +11,6 @@ const fastBackend = "go"
 func (m *ResMLP) forwardFast(a *nn.Arena, p []float32, x, out nn.Mat) bool { return false }
 
 // splineFast reports false: without cgo the Go path runs.
-func (c *Coupling) splineFast(a *nn.Arena, x, params, z nn.Mat, ld []float32, inverse bool) bool {
+func (c *Coupling) splineFast(a *nn.Arena, x, params, z nn.Mat, ld []float32, inverse bool, knots []float64) bool {
 	return false
 }

@@ -72,7 +72,7 @@ func TestFastPathMatchesGo(t *testing.T) {
 				copy(zf.Data, x.Data)
 				copy(zg.Data, x.Data)
 				lf, lg := make([]float32, rows), make([]float32, rows)
-				if !c.splineFast(&a, x, pGo, zf, lf, inverse) {
+				if !c.splineFast(&a, x, pGo, zf, lf, inverse, nil) {
 					t.Fatalf("config %d: the C spline did not run", ci)
 				}
 				c.splineGo(&a, x, pGo, zg, lg, nil, inverse)
@@ -87,6 +87,27 @@ func TestFastPathMatchesGo(t *testing.T) {
 				for i := range lg {
 					if !close32(lf[i], lg[i], 64) && math.Abs(float64(lf[i]-lg[i])) > 1e-6 {
 						t.Fatalf("config %d step %d inverse=%v: logdet[%d]: C %v, Go %v", ci, si, inverse, i, lf[i], lg[i])
+					}
+				}
+				// The recorded knots, which Backward reads, agree for every splined element.
+				nt, kl := len(c.Transformed), knotsLen(c.Bins)
+				kf := make([]float64, rows*nt*kl)
+				if !c.splineFast(&a, x, pGo, zf, lf, inverse, kf) {
+					t.Fatal("the recording C spline did not run")
+				}
+				rec := &couplingRecord{inverse: inverse, in: make([]float32, rows*nt), out: make([]float32, rows*nt), knots: make([]float64, rows*nt*kl)}
+				c.splineGo(&a, x, pGo, zg, lg, rec, inverse)
+				for i := 0; i < rows; i++ {
+					for j, f := range c.Transformed {
+						if v := float64(x.At(i, f)); !(v >= -cfg.TailBound && v <= cfg.TailBound) {
+							continue
+						}
+						for q := 0; q < kl; q++ {
+							e := (i*nt+j)*kl + q
+							if d := math.Abs(kf[e] - rec.knots[e]); d > 1e-13*max(1, math.Abs(rec.knots[e])) {
+								t.Fatalf("config %d step %d: knot value %d of element (%d, %d): C %v, Go %v", ci, si, q, i, j, kf[e], rec.knots[e])
+							}
+						}
 					}
 				}
 			}
