@@ -87,7 +87,7 @@ func (u *UI) toolbar(gtx layout.Context) bool {
 	if ln.Button(&ov.record, widgets.Quiet, recLabel, 0) {
 		u.toggleRecording(gtx.Now)
 	}
-	ov.bar.Resize(w-ln.Rest(), gtx.Dp(26))
+	ov.bar.Resize(min(w, w-ln.Rest()+gtx.Dp(4)), gtx.Dp(26)) // a little slack for the last label's overhang
 	ov.bar.PaintAt(gtx, org)
 	return f.Changed
 }
