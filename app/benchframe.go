@@ -77,19 +77,22 @@ func runBenchFrame(env *cli.Env, args []string) error {
 
 // frameMeter records frame times after a warm-up.
 type frameMeter struct {
-	u       *UI
-	want    int
-	warm    time.Duration
-	prof    *os.File
-	start   time.Time // of the measurement
-	step0   int
-	ds      []time.Duration
-	dsNew   []time.Duration // frames that painted a new plane raster
-	dsSame  []time.Duration // frames that painted the same raster as the frame before
-	wall    time.Duration
-	raster  uint64
-	rasters int
-	began   time.Time // of the warm-up
+	u      *UI
+	want   int
+	warm   time.Duration
+	prof   *os.File
+	start  time.Time // of the measurement
+	step0  int
+	ds     []time.Duration
+	dsNew  []time.Duration // frames that painted a new plane raster
+	dsSame []time.Duration // frames that painted the same raster as the frame before
+	// dragFrames and dragWaits: per probe move, frames and time until the plane showed it
+	dragFrames []int
+	dragWaits  []time.Duration
+	wall       time.Duration
+	raster     uint64
+	rasters    int
+	began      time.Time // of the warm-up
 }
 
 // add records one frame; it reports whether the measurement is complete.
@@ -140,9 +143,15 @@ func (m *frameMeter) report(size image.Point) string {
 		}
 	}
 	steps := m.u.lab.run.Latest().Step - m.step0
+	drag := ""
+	if len(m.dragFrames) > 0 {
+		fr := slices.Clone(m.dragFrames)
+		slices.Sort(fr)
+		drag = fmt.Sprintf(" drag_frames=%d drag_ms=%.1f drag_moves=%d", fr[len(fr)/2], median(m.dragWaits), len(fr))
+	}
 	return fmt.Sprintf("frame_ms=%.2f fps=%.1f p90_ms=%.2f new_plane_ms=%.2f same_plane_ms=%.2f layout_ms=%.2f raster_ms=%.2f scene_ms=%.0f size=%dx%d frames=%d plane_updates=%d train_steps_per_s=%.0f",
 		ms(ds[len(ds)/2]), float64(len(ds))/m.wall.Seconds(), ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
-		ms(m.u.stats.LayoutMedian()), rast, sceneMS, size.X, size.Y, len(ds), m.rasters, float64(steps)/m.wall.Seconds())
+		ms(m.u.stats.LayoutMedian()), rast, sceneMS, size.X, size.Y, len(ds), m.rasters, float64(steps)/m.wall.Seconds()) + drag
 }
 
 // setupBench turns every layer and the frame statistics on.
@@ -175,9 +184,52 @@ func benchOffscreen(env *cli.Env, size image.Point, opts Options, m *frameMeter)
 			return err
 		}
 		if m.add(d) {
-			return nil
+			break
 		}
 	}
+	if env.Ctx.Err() == nil {
+		m.dragFrames, m.dragWaits = dragLatency(o, u, 30)
+	}
+	return nil
+}
+
+// dragLatency moves the first probe n times, as a drag does, and returns for each move the
+// frames drawn and the time until the plane shows the probe (with its attack and projection)
+// at the new place.
+func dragLatency(o *offscreen, u *UI, n int) (frames []int, waits []time.Duration) {
+	if len(u.pv.probes.list) == 0 {
+		return nil, nil
+	}
+	id, x0 := u.pv.probes.list[0].ID, u.pv.probes.list[0].X
+	for k := 0; k < n; k++ {
+		x := [2]float64{x0[0] + 0.01*float64(k%7+1), x0[1] - 0.005*float64(k%3)}
+		u.pv.probes.Move(id, x[0], x[1])
+		t0 := time.Now()
+		for f := 1; f <= 240; f++ {
+			if _, err := o.Frame(u); err != nil {
+				return frames, waits
+			}
+			if showsProbeAt(u, id, x) {
+				frames, waits = append(frames, f), append(waits, time.Since(t0))
+				break
+			}
+		}
+	}
+	return frames, waits
+}
+
+// showsProbeAt reports whether the painted raster has probe id, fully computed, at x.
+func showsProbeAt(u *UI, id int, x [2]float64) bool {
+	r := u.pv.shown
+	if r == nil || r.res == nil {
+		return false
+	}
+	for _, p := range r.res.Probes {
+		if p.ID == id {
+			return p.X == x && !r.res.Pending
+		}
+	}
+	return false
 }
 
 // benchWindow draws frames in an OS window, asking for the next frame after each one.
