@@ -193,23 +193,31 @@ func benchOffscreen(env *cli.Env, size image.Point, opts Options, m *frameMeter)
 	return nil
 }
 
-// dragLatency moves the first probe n times, as a drag does, and returns for each move the
-// frames drawn and the time until the plane shows the probe (with its attack and projection)
-// at the new place.
+// dragLatency drags the first probe with the mouse in n steps of a few pixels and returns
+// for each step the frames drawn and the time until the plane shows the probe (with its
+// attack and projection) at the pointer's new place.
 func dragLatency(o *offscreen, u *UI, n int) (frames []int, waits []time.Duration) {
 	if len(u.pv.probes.list) == 0 {
 		return nil, nil
 	}
 	id, x0 := u.pv.probes.list[0].ID, u.pv.probes.list[0].X
+	px, py := u.pv.view.ToPixel(x0[0], x0[1])
+	at := f32.Pt(px, py)
+	o.Pointer(pointer.Press, at, pointer.ButtonPrimary)
+	defer func() {
+		o.Pointer(pointer.Release, at, 0)
+		_, _ = o.Frame(u)
+	}()
 	for k := 0; k < n; k++ {
-		x := [2]float64{x0[0] + 0.01*float64(k%7+1), x0[1] - 0.005*float64(k%3)}
-		u.pv.probes.Move(id, x[0], x[1])
+		at = at.Add(f32.Pt(float32(3+k%4), float32(k%3-1)))
+		o.Pointer(pointer.Move, at, pointer.ButtonPrimary)
 		t0 := time.Now()
 		for f := 1; f <= 240; f++ {
 			if _, err := o.Frame(u); err != nil {
 				return frames, waits
 			}
-			if showsProbeAt(u, id, x) {
+			q, ok := u.pv.probes.Get(id)
+			if ok && showsProbeAt(u, id, q.X) {
 				frames, waits = append(frames, f), append(waits, time.Since(t0))
 				break
 			}

@@ -309,20 +309,7 @@ static inline __attribute__((always_inline)) void spline_body(long rows, long n,
 	}
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define MF_VARIANTS(name, params, args) \
-	__attribute__((target("avx512f,avx512dq,avx512vl"))) static void name##_avx512 params { name##_body args; } \
-	__attribute__((target("avx2,fma"))) static void name##_avx2 params { name##_body args; } \
-	static void name##_generic params { name##_body args; } \
-	static void mf_##name params { \
-		if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) name##_avx512 args; \
-		else if (__builtin_cpu_supports("avx2")) name##_avx2 args; \
-		else name##_generic args; \
-	}
-#else
-#define MF_VARIANTS(name, params, args) \
-	static void mf_##name params { name##_body args; }
-#endif
+#include "mfvariants.h"
 
 MF_VARIANTS(initial1, (float *h, const float *x, const float *w, const float *b, long rows, long hd), (h, x, w, b, rows, hd))
 MF_VARIANTS(relu, (float *dst, const float *src, long n), (dst, src, n))

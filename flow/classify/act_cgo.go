@@ -3,6 +3,7 @@
 package classify
 
 /*
+#cgo CFLAGS: -I${SRCDIR}/../nn
 // The SiLU kernels in C so that the compiler vectorises them (AVX-512 or AVX2, chosen at run
 // time); Go does not vectorise, and these element-wise passes otherwise cost more than the
 // matrix products. Every operation mirrors the Go versions in mathops.go one for one, and
@@ -67,20 +68,7 @@ static inline __attribute__((always_inline)) void silu_backward_body(float *rest
 	}
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define MF_VARIANTS(name, params, args) \
-	__attribute__((target("avx512f,avx512dq,avx512vl"))) static void name##_avx512 params { name##_body args; } \
-	__attribute__((target("avx2"))) static void name##_avx2 params { name##_body args; } \
-	static void name##_generic params { name##_body args; } \
-	static void mf_##name params { \
-		if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) name##_avx512 args; \
-		else if (__builtin_cpu_supports("avx2")) name##_avx2 args; \
-		else name##_generic args; \
-	}
-#else
-#define MF_VARIANTS(name, params, args) \
-	static void mf_##name params { name##_body args; }
-#endif
+#include "mfvariants.h"
 
 MF_VARIANTS(silu, (float *h, float *sig, const float *z, long n), (h, sig, z, n))
 MF_VARIANTS(silu_inplace, (float *z, long n), (z, n))
