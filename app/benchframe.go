@@ -193,9 +193,12 @@ func benchOffscreen(env *cli.Env, size image.Point, opts Options, m *frameMeter)
 	return nil
 }
 
-// dragLatency drags the first probe with the mouse in n steps of a few pixels and returns
-// for each step the frames drawn and the time until the plane shows the probe (with its
-// attack and projection) at the pointer's new place.
+// frameInterval is the frame period of a 60 Hz display.
+const frameInterval = time.Second / 60
+
+// dragLatency drags the first probe with the mouse in n steps of a few pixels, drawing
+// frames at 60 Hz, and returns for each step the frames drawn and the time until the plane
+// shows the probe (with its attack and projection) at the pointer's new place.
 func dragLatency(o *offscreen, u *UI, n int) (frames []int, waits []time.Duration) {
 	if len(u.pv.probes.list) == 0 {
 		return nil, nil
@@ -213,8 +216,14 @@ func dragLatency(o *offscreen, u *UI, n int) (frames []int, waits []time.Duratio
 		o.Pointer(pointer.Move, at, pointer.ButtonPrimary)
 		t0 := time.Now()
 		for f := 1; f <= 240; f++ {
+			// Frames at 60 Hz, as a display paces them (back-to-back frames would leave
+			// the background workers no time at all).
+			tick := time.Now()
 			if _, err := o.Frame(u); err != nil {
 				return frames, waits
+			}
+			if d := time.Until(tick.Add(frameInterval)); d > 0 {
+				time.Sleep(d)
 			}
 			q, ok := u.pv.probes.Get(id)
 			if ok && showsProbeAt(u, id, q.X) {
@@ -226,7 +235,8 @@ func dragLatency(o *offscreen, u *UI, n int) (frames []int, waits []time.Duratio
 	return frames, waits
 }
 
-// showsProbeAt reports whether the painted raster has probe id, fully computed, at x.
+// showsProbeAt reports whether the painted raster has probe id at x (a scene's probe results
+// are complete — attack, projection, case — even while slower layers are still pending).
 func showsProbeAt(u *UI, id int, x [2]float64) bool {
 	r := u.pv.shown
 	if r == nil || r.res == nil {
@@ -234,7 +244,7 @@ func showsProbeAt(u *UI, id int, x [2]float64) bool {
 	}
 	for _, p := range r.res.Probes {
 		if p.ID == id {
-			return p.X == x && !r.res.Pending
+			return p.X == x
 		}
 	}
 	return false

@@ -37,6 +37,13 @@ type rasterizer struct {
 	invalidate func()
 	r          *plane.Renderer
 
+	// base is the picture of every layer but the probes of baseScene (used by whoever
+	// renders: the raster goroutine, or the caller in sync mode): when a new scene differs
+	// only in its probes — a drag — a raster is a copy of base with the probes drawn over
+	// it, well under a millisecond instead of a full render.
+	base      *image.RGBA
+	baseScene plane.Scene
+
 	mu      sync.Mutex
 	want    *rasterKey // newest request not yet started
 	latest  *raster    // newest finished raster
@@ -48,7 +55,9 @@ type rasterizer struct {
 	quit    chan struct{}
 	done    chan struct{}
 
-	asked rasterKey // newest request given to Request
+	asked   rasterKey      // newest request given to Request
+	view    plane.Viewport // the view of the newest Request (under mu)
+	offered rasterKey      // newest request made by Offer (under mu)
 }
 
 // maxRasterBuffers bounds the pool: the one being painted, the one being drawn and one that
@@ -89,8 +98,38 @@ func (rz *rasterizer) Request(res *scene.Result, view plane.Viewport) {
 		return
 	}
 	rz.mu.Lock()
+	rz.view = view
+	if k == rz.offered {
+		rz.mu.Unlock() // Offer asked for it already
+		return
+	}
 	rz.want = &k
 	rz.mu.Unlock()
+	rz.poke()
+}
+
+// Offer asks, from any goroutine, for the raster of res through the view of the newest
+// Request. The scene builder calls it as soon as it publishes, so that a dragged probe's
+// new picture is drawn while the current frame is still on the GPU rather than after the
+// next frame has picked the result up (mflowlab bench --frame: drag_frames 3 → 2).
+func (rz *rasterizer) Offer(res *scene.Result) {
+	if rz.sync || res == nil {
+		return
+	}
+	rz.mu.Lock()
+	k := rasterKey{res, rz.view}
+	if k.view.W <= 0 || k.view.H <= 0 || k == rz.offered {
+		rz.mu.Unlock()
+		return
+	}
+	rz.offered = k
+	rz.want = &k
+	rz.mu.Unlock()
+	rz.poke()
+}
+
+// poke wakes the raster goroutine.
+func (rz *rasterizer) poke() {
 	select {
 	case rz.wake <- struct{}{}:
 	default:
@@ -228,13 +267,31 @@ func (rz *rasterizer) render(img *image.RGBA, k rasterKey) *raster {
 			if r := recover(); r != nil {
 				// A broken scene must not take the window down: show the background.
 				rz.r = newPlaneRenderer()
+				rz.base, rz.baseScene = nil, plane.Scene{}
 				for i := range img.Pix {
 					img.Pix[i] = 0xff
 				}
 			}
 		}()
 		rz.r.Threads = max(1, int(rz.threads.Load()))
-		rz.r.Render(img, &sc)
+		if !sc.Layers.Has(plane.LayerProbes) || len(sc.Probes) == 0 {
+			rz.r.Render(img, &sc)
+			return
+		}
+		if rz.base == nil || rz.base.Rect != img.Rect || !plane.SameExceptProbes(&rz.baseScene, &sc) {
+			if rz.base == nil || rz.base.Rect != img.Rect {
+				rz.base = image.NewRGBA(img.Rect)
+			}
+			b := sc
+			b.Layers &^= plane.LayerProbes
+			b.Probes = nil
+			rz.baseScene = plane.Scene{} // invalid until the render has finished
+			rz.r.Render(rz.base, &b)
+			b.Layers = sc.Layers
+			rz.baseScene = b
+		}
+		copy(img.Pix, rz.base.Pix)
+		rz.r.DrawProbes(img, &sc)
 	}()
 	rz.version++
 	return &raster{img: img, res: k.res, view: k.view, version: rz.version, ms: float64(time.Since(t0).Microseconds()) / 1e3}

@@ -126,12 +126,16 @@ func NewUI(ctx context.Context, opts Options) *UI {
 	}
 	u := &UI{th: widgets.NewTheme(), opts: opts}
 	u.lab = newLab(ctx, !opts.Paused, opts.Invalidate)
+	u.rz = newRasterizer(opts.Sync, opts.Invalidate)
 	if opts.Sync {
 		u.scene = &syncScenes{}
 	} else {
-		u.scene = scene.NewBackgroundBuilder(opts.Invalidate)
+		// Each new scene goes to the rasterizer at once, not at the next frame.
+		u.scene = scene.NewBackgroundBuilder(func() {
+			u.rz.Offer(u.scene.Latest())
+			opts.Invalidate()
+		})
 	}
-	u.rz = newRasterizer(opts.Sync, opts.Invalidate)
 	u.hov = newHoverer(opts.Sync, opts.Invalidate)
 	u.pv.layers = defaultLayers
 	u.pv.fitBox = dataBox(u.lab.data)

@@ -387,3 +387,49 @@ func TestBandsAndThreadsDoNotChangeThePicture(t *testing.T) {
 		t.Errorf("Threads = 3 renders a different picture from Threads = 0")
 	}
 }
+
+// TestProbesOverBaseEqualRender checks the drag path of the app: every layer but the probes
+// rendered once, then the probes drawn over a copy, gives the full render's picture (the
+// scale bar, drawn last by Render, is left out so that the stacking order is the same).
+func TestProbesOverBaseEqualRender(t *testing.T) {
+	sc := syntheticScene(400, 300, 3000, 64, 8, 80, 36, 30)
+	sc.Layers = LayerAll &^ LayerScaleBar
+	if len(sc.Probes) == 0 {
+		t.Fatal("the synthetic scene has no probes")
+	}
+	r := NewRenderer()
+	full := image.NewRGBA(image.Rect(0, 0, 400, 300))
+	r.Render(full, sc)
+	b := *sc
+	b.Layers &^= LayerProbes
+	b.Probes = nil
+	base := image.NewRGBA(full.Rect)
+	r.Render(base, &b)
+	b.Layers = sc.Layers
+	if !SameExceptProbes(&b, sc) {
+		t.Fatal("SameExceptProbes: a scene and its copy without probes differ")
+	}
+	over := image.NewRGBA(full.Rect)
+	copy(over.Pix, base.Pix)
+	r.DrawProbes(over, sc)
+	for i := range full.Pix {
+		if d := int(full.Pix[i]) - int(over.Pix[i]); d > 4 || d < -4 {
+			x, y := (i%full.Stride)/4, i/full.Stride
+			t.Fatalf("probes over the base differ at (%d, %d): %v vs %v", x, y, over.RGBAAt(x, y), full.RGBAAt(x, y))
+		}
+	}
+	moved := *sc
+	moved.Probes = append([]Probe(nil), sc.Probes...)
+	if !SameExceptProbes(&b, &moved) {
+		t.Fatal("SameExceptProbes: other probes made the scenes differ")
+	}
+	moved.Manifold = append([]float32(nil), sc.Manifold...)
+	if SameExceptProbes(&b, &moved) {
+		t.Fatal("SameExceptProbes: a copied manifold counts as the same layer")
+	}
+	moved = *sc
+	moved.Viewport = moved.Viewport.Pan(1, 0)
+	if SameExceptProbes(&b, &moved) {
+		t.Fatal("SameExceptProbes: another viewport counts as the same picture")
+	}
+}

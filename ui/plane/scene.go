@@ -346,3 +346,33 @@ func (r *Renderer) DrawProbe(dst *image.RGBA, vp Viewport, p *Probe, st *Style) 
 		r.DrawBadge(dst, xx+off, xy-off, string(rune(p.Case)), st.BadgeSize, st.CaseColors[p.Case-'A'], st.BadgeText)
 	}
 }
+
+// SameExceptProbes reports whether a and b draw the same picture apart from their probes: the
+// same viewport, layers and density range, and the very same layer data, compared by
+// identity (a scene builder hands unchanged layers on as the same slices). Styles are not
+// compared. A caller can then keep a picture of a's other layers and draw only b's probes
+// over it (DrawProbes).
+func SameExceptProbes(a, b *Scene) bool {
+	return a.Viewport == b.Viewport && a.Layers == b.Layers &&
+		a.DensityMin == b.DensityMin && a.DensityMax == b.DensityMax &&
+		a.Heatmap == b.Heatmap && a.Density == b.Density &&
+		sameSlice(a.Points, b.Points) && sameSlice(a.Labels, b.Labels) &&
+		sameSlice(a.GridLines, b.GridLines) && sameSlice(a.Manifold, b.Manifold) &&
+		sameSlice(a.Trajectories, b.Trajectories)
+}
+
+// sameSlice reports whether a and b are the same slice: same length and backing array.
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// DrawProbes draws sc's probes (when the probes layer is on) over whatever dst holds.
+func (r *Renderer) DrawProbes(dst *image.RGBA, sc *Scene) {
+	if !sc.Layers.Has(LayerProbes) {
+		return
+	}
+	r.band = band{}
+	for i := range sc.Probes {
+		r.DrawProbe(dst, sc.Viewport, &sc.Probes[i], &sc.Style)
+	}
+}
