@@ -239,6 +239,11 @@ func (u *UI) request(gtx layout.Context) {
 		// flowEvery, leaving the cores to training and the frame.
 		f, fv = u.flowShown, u.flowFv
 		gtx.Execute(op.InvalidateCmd{At: u.flowAt.Add(flowEvery)})
+	case !u.opts.Sync && u.flowShown != nil && u.pv.mode == dragProbe:
+		// While a probe is dragged the plane keeps its flow (training goes on): each move
+		// then recomputes and redraws only the probes, and the picture follows the pointer
+		// without waiting behind new flow layers.
+		f, fv = u.flowShown, u.flowFv
 	default:
 		u.flowShown, u.flowFv, u.flowAt = f, fv, gtx.Now
 	}
