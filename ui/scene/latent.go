@@ -211,6 +211,12 @@ func (b box) touches(x0, y0, x1, y1 float32) bool {
 
 func finite32(v float32) bool { return v-v == 0 }
 
+// CutToView returns a copy of polyline pts with the points outside the view grown by half
+// its size on every side replaced by NaN breaks (as the plane's grid and manifold layers are
+// cut), or nil if no point is inside: far-flung parts of a flow's curves then cost nothing
+// to draw.
+func CutToView(pts []float32, v plane.Viewport) []float32 { return cut(pts, cutBox(v)) }
+
 // cut returns a copy of polyline pts with the points outside b replaced by
 // a single NaN per run and NaN runs at the ends dropped, or nil if no
 // point is inside b.

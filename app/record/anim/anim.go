@@ -334,31 +334,6 @@ func (t *frameTools) drawManifold(dst *image.RGBA, m []float32, alpha float64) {
 	t.r.DrawPolyline(dst, t.view, m, st.ManifoldWidth, line)
 }
 
-// clip returns polyline pts with the points outside the view grown by half its size on
-// every side replaced by NaN breaks, so that far-flung parts of a flow's curves cost
-// nothing to draw.
-func (t *frameTools) clip(pts []float32) []float32 {
-	x0, x1, y0, y1 := t.view.DataRect()
-	mx, my := 0.5*(x1-x0), 0.5*(y1-y0)
-	bx0, bx1, by0, by1 := float32(x0-mx), float32(x1+mx), float32(y0-my), float32(y1+my)
-	nan := float32(math.NaN())
-	out := make([]float32, 0, len(pts))
-	gap := false
-	for i := 0; i+1 < len(pts); i += 2 {
-		x, y := pts[i], pts[i+1]
-		if !(x >= bx0 && x <= bx1 && y >= by0 && y <= by1) {
-			gap = true
-			continue
-		}
-		if gap && len(out) > 0 {
-			out = append(out, nan, nan)
-		}
-		gap = false
-		out = append(out, x, y)
-	}
-	return out
-}
-
 // clipKeep returns a copy of polyline pts with the points outside the view grown by half
 // its size on every side set to NaN, keeping the point count.
 func (t *frameTools) clipKeep(pts []float32) []float32 {

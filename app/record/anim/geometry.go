@@ -77,11 +77,11 @@ func (t *frameTools) warpedGrid(f *flow.MFlow, data *spirals.Dataset) (lines [][
 	x, _ := f.OuterInverse(lat)
 	r = 0
 	for _, p := range ps {
-		if l := t.clip(x.Data[2*r : 2*(r+p.n)]); len(l) > 0 {
+		if l := scene.CutToView(x.Data[2*r:2*(r+p.n)], t.view); len(l) > 0 {
 			lines = append(lines, l)
 		}
 		r += p.n
 	}
 	m, _ := t.latentLine(f, 0, lo-2*span, hi+2*span)
-	return lines, t.clip(m)
+	return lines, scene.CutToView(m, t.view)
 }
