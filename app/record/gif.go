@@ -46,13 +46,7 @@ func openGIF(path string, w, h, fps int) (*gifSink, error) {
 
 // WriteFrame palettises img, finds what changed since the previous frame and appends it.
 func (s *gifSink) WriteFrame(img *image.RGBA) error {
-	if s.done {
-		return errClosed
-	}
-	if s.err != nil {
-		return s.err
-	}
-	if err := checkFrame(img, s.w, s.h); err != nil {
+	if err := checkFrame(img, s.w, s.h, s.done, s.err); err != nil {
 		return err
 	}
 	if s.frames == 0 {

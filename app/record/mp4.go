@@ -77,13 +77,7 @@ func openMP4(path string, w, h, fps int, o mp4Options) (*mp4Sink, error) {
 
 // WriteFrame sends the frame's pixels to ffmpeg.
 func (s *mp4Sink) WriteFrame(img *image.RGBA) error {
-	if s.done {
-		return errClosed
-	}
-	if s.err != nil {
-		return s.err
-	}
-	if err := checkFrame(img, s.w, s.h); err != nil {
+	if err := checkFrame(img, s.w, s.h, s.done, s.err); err != nil {
 		return err
 	}
 	b := img.Bounds()

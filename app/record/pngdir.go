@@ -88,13 +88,7 @@ func replaceable(path string) error {
 
 // WriteFrame writes the next frame_NNNNN.png.
 func (s *pngDirSink) WriteFrame(img *image.RGBA) error {
-	if s.done {
-		return errClosed
-	}
-	if s.err != nil {
-		return s.err
-	}
-	if err := checkFrame(img, s.w, s.h); err != nil {
+	if err := checkFrame(img, s.w, s.h, s.done, s.err); err != nil {
 		return err
 	}
 	name := filepath.Join(s.tmp, FrameName(s.frames))

@@ -106,8 +106,15 @@ func Open(path string, w, h, fps int) (Sink, error) {
 	return openPNGDir(path, w, h)
 }
 
-// checkFrame reports a frame that does not have the sink's size.
-func checkFrame(img *image.RGBA, w, h int) error {
+// checkFrame reports why a sink of size w×h that is done (closed) or has met the sticky error
+// err cannot take img: closed, the earlier error, or a frame that does not have its size.
+func checkFrame(img *image.RGBA, w, h int, done bool, err error) error {
+	if done {
+		return errClosed
+	}
+	if err != nil {
+		return err
+	}
 	if img == nil {
 		return errors.New("record: nil frame")
 	}
