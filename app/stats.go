@@ -30,24 +30,22 @@ func (s *frameStats) frame(d time.Duration) {
 
 // Median returns the median frame time of the recent frames.
 func (s *frameStats) Median() time.Duration {
-	m := min(s.n, statsWindow)
-	if m == 0 {
-		return 0
-	}
-	s.scratch = append(s.scratch[:0], s.frameDur[:m]...)
-	slices.Sort(s.scratch)
-	return s.scratch[m/2]
+	return s.median(s.frameDur[:min(s.n, statsWindow)])
 }
 
 // LayoutMedian returns the median time spent laying out recent frames.
 func (s *frameStats) LayoutMedian() time.Duration {
-	m := min(s.ln, statsWindow)
-	if m == 0 {
+	return s.median(s.layoutDur[:min(s.ln, statsWindow)])
+}
+
+// median returns the median of d (0 for none), sorting a copy in the reused scratch.
+func (s *frameStats) median(d []time.Duration) time.Duration {
+	if len(d) == 0 {
 		return 0
 	}
-	s.scratch = append(s.scratch[:0], s.layoutDur[:m]...)
+	s.scratch = append(s.scratch[:0], d...)
 	slices.Sort(s.scratch)
-	return s.scratch[m/2]
+	return s.scratch[len(d)/2]
 }
 
 // FPS returns the frames per second over the recent frames (0 with fewer than two).
