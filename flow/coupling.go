@@ -73,8 +73,7 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 	} else {
 		c.Net.forward(a, p, xid, params, nil)
 	}
-	z := a.RawMat(rows, c.N)
-	copy(z.Data, x.Data)
+	z := a.RawMat(rows, c.N) // splineFast copies x into it itself
 	ld := a.Floats(rows)
 	nt := len(c.Transformed)
 	var knots []float64
@@ -96,6 +95,7 @@ func (c *Coupling) run(a *nn.Arena, p []float32, x nn.Mat, record, inverse bool)
 		}
 		return z, ld, nil
 	}
+	copy(z.Data, x.Data)
 	c.splineGo(a, x, params, z, ld, rec, inverse)
 	if record {
 		return z, ld, rec
