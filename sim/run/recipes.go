@@ -1,0 +1,118 @@
+package run
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mflowlab/mflowlab/flow"
+)
+
+// Named architectures and training recipes, shared by `mflowlab runs` and research code.
+// A recipe is applied to an architecture ("config"): RecipeSettings("live", "original") is
+// the original alternating recipe at the live size. To add a recipe, add a row to recipes.
+
+// DefaultRecipe is the recipe name that stands for each config's own default recipe.
+const DefaultRecipe = "default"
+
+// Weights says which weights a run hands over (and which a measurement evaluates).
+type Weights uint8
+
+const (
+	// WeightsLast are the live weights after the last step (the app's live training).
+	WeightsLast Weights = iota
+	// WeightsBest are the best-validation weights, which flow.Trainer restores when its
+	// epochs end (the original recipe's early stopping).
+	WeightsBest
+)
+
+// String returns "last" or "best-validation".
+func (w Weights) String() string {
+	if w == WeightsBest {
+		return "best-validation"
+	}
+	return "last"
+}
+
+// configEntry is a named architecture with its default recipe.
+type configEntry struct {
+	flow          func() flow.Config
+	defaultRecipe string
+}
+
+var configs = map[string]configEntry{
+	"live":     {flow.LiveConfig, "joint"},
+	"original": {flow.OriginalConfig, "original"},
+}
+
+// Recipe is one row of the registry.
+type Recipe struct {
+	Name    string
+	Doc     string                  // one line for help texts
+	Train   func() flow.TrainConfig // the hyper-parameters (Seed is set per run)
+	Weights Weights                 // which weights a run of this recipe hands over
+}
+
+var recipes = []Recipe{
+	{Name: "joint", Doc: "the app's live default: MSE×100 + NLL×0.01 every step, lr 2e-3, batch 256",
+		Train: func() flow.TrainConfig { return DefaultSettings().Train }, Weights: WeightsLast},
+	{Name: "original", Doc: "the original recipe (spec 5.5): alternating epochs, MSE only, lr 1e-3 cosine, batch 512, 35 epochs, best-validation weights",
+		Train: flow.OriginalTraining, Weights: WeightsBest},
+}
+
+// ConfigNames returns the architecture names in sorted order ("live", "original").
+func ConfigNames() []string {
+	names := make([]string, 0, len(configs))
+	for n := range configs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// RecipeNames returns the recipe names in sorted order, DefaultRecipe included.
+func RecipeNames() []string {
+	names := []string{DefaultRecipe}
+	for _, r := range recipes {
+		names = append(names, r.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LookupRecipe returns the registry row of recipe for config, resolving DefaultRecipe to
+// the config's own default. Errors list the valid names.
+func LookupRecipe(config, recipe string) (Recipe, error) {
+	c, ok := configs[config]
+	if !ok {
+		return Recipe{}, fmt.Errorf("run: unknown config %q (want one of %s)", config, strings.Join(ConfigNames(), ", "))
+	}
+	if recipe == DefaultRecipe {
+		recipe = c.defaultRecipe
+	}
+	for _, r := range recipes {
+		if r.Name == recipe {
+			return r, nil
+		}
+	}
+	return Recipe{}, fmt.Errorf("run: unknown recipe %q (want one of %s)", recipe, strings.Join(RecipeNames(), ", "))
+}
+
+// ResolveRecipe returns the recipe name that recipe stands for under config: the config's
+// default for DefaultRecipe, recipe itself otherwise.
+func ResolveRecipe(config, recipe string) (string, error) {
+	r, err := LookupRecipe(config, recipe)
+	return r.Name, err
+}
+
+// RecipeSettings returns the settings of the named recipe on the named architecture
+// ("live": flow.LiveConfig, "original": flow.OriginalConfig), with Seed 1. The "original"
+// recipe on the "original" config is exactly OriginalSettings; "joint" on "live" is exactly
+// DefaultSettings.
+func RecipeSettings(config, recipe string) (Settings, error) {
+	r, err := LookupRecipe(config, recipe)
+	if err != nil {
+		return Settings{}, err
+	}
+	return Settings{Flow: configs[config].flow(), Train: r.Train(), Seed: 1}, nil
+}
