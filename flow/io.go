@@ -3,7 +3,9 @@ package flow
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"os"
 	"strings"
 
 	"github.com/mflowlab/mflowlab/flow/ckpt"
@@ -27,6 +29,24 @@ type mflowMeta struct {
 
 // Save writes c to path in the native format, atomically.
 func (c *Checkpoint) Save(path string) error {
+	f, err := c.file()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return ckpt.Write(path, f)
+}
+
+// Encode writes c to w in the native format, as Save stores it.
+func (c *Checkpoint) Encode(w io.Writer) error {
+	f, err := c.file()
+	if err != nil {
+		return err
+	}
+	return ckpt.Encode(w, f)
+}
+
+// file returns c as a native checkpoint container.
+func (c *Checkpoint) file() (*ckpt.File, error) {
 	m := c.Flow
 	meta := mflowMeta{Config: m.Cfg, Info: c.Info}
 	for _, p := range m.Perms {
@@ -39,10 +59,10 @@ func (c *Checkpoint) Save(path string) error {
 	}
 	raw, err := json.Marshal(meta)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	f.Meta = raw
-	return ckpt.Write(path, f)
+	return f, nil
 }
 
 // LoadCheckpoint reads a native checkpoint or an original PyTorch state_dict (.pt), telling
@@ -55,38 +75,69 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 		}
 		return &Checkpoint{Flow: m, Info: map[string]string{"source": path}}, nil
 	}
-	f, err := ckpt.Read(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckpoint(path, data)
+}
+
+// ParseCheckpoint decodes a native checkpoint held in memory; name is used in error messages.
+func ParseCheckpoint(name string, data []byte) (*Checkpoint, error) {
+	f, err := ckpt.Parse(name, data)
 	if err != nil {
 		return nil, err
 	}
 	if f.Kind != "mflow" {
-		return nil, fmt.Errorf("%s: holds a %q model, not an M-Flow: %w", path, f.Kind, ckpt.ErrKind)
+		return nil, fmt.Errorf("%s: holds a %q model, not an M-Flow: %w", name, f.Kind, ckpt.ErrKind)
 	}
 	var meta mflowMeta
 	if err := json.Unmarshal(f.Meta, &meta); err != nil {
-		return nil, fmt.Errorf("%s: malformed M-Flow metadata: %v", path, err)
+		return nil, fmt.Errorf("%s: malformed M-Flow metadata: %v", name, err)
 	}
 	arch, err := NewArch(meta.Config, meta.Perms)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	p, ok := f.Get("params")
 	if !ok || len(p) != arch.Layout.Len {
-		return nil, fmt.Errorf("%s: parameter array has %d values, architecture %v needs %d", path, len(p), meta.Config, arch.Layout.Len)
+		return nil, fmt.Errorf("%s: parameter array has %d values, architecture %v needs %d", name, len(p), meta.Config, arch.Layout.Len)
 	}
 	if err := arch.Layout.CheckFinite(p); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	c := &Checkpoint{Flow: &MFlow{Arch: arch, P: p}, Info: meta.Info}
 	if mm, ok := f.Get("adam.m"); ok {
 		vv, ok2 := f.Get("adam.v")
 		if !ok2 || len(mm) != len(p) || len(vv) != len(p) {
-			return nil, fmt.Errorf("%s: optimiser state does not match the parameters", path)
+			return nil, fmt.Errorf("%s: optimiser state does not match the parameters", name)
+		}
+		if err := checkAdam(meta.AdamStep, mm, vv); err != nil {
+			return nil, fmt.Errorf("%s: optimiser state: %w", name, err)
 		}
 		c.Adam = nn.NewAdam(len(p))
 		c.Adam.Step, c.Adam.M, c.Adam.V = meta.AdamStep, mm, vv
+	} else if _, ok := f.Get("adam.v"); ok {
+		return nil, fmt.Errorf("%s: optimiser state has adam.v but no adam.m", name)
 	}
 	return c, nil
+}
+
+// checkAdam reports optimiser state training could not continue from: a negative step,
+// non-finite moments or a negative second moment.
+func checkAdam(step int, m, v []float32) error {
+	if step < 0 {
+		return fmt.Errorf("step %d is negative", step)
+	}
+	for i := range m {
+		if math.IsNaN(float64(m[i])) || math.IsInf(float64(m[i]), 0) {
+			return fmt.Errorf("adam.m[%d] is %v", i, m[i])
+		}
+		if !(v[i] >= 0) || math.IsInf(float64(v[i]), 0) {
+			return fmt.Errorf("adam.v[%d] is %v", i, v[i])
+		}
+	}
+	return nil
 }
 
 // ImportPyTorch builds an M-Flow from an original state_dict checkpoint (spec 5.6), reading

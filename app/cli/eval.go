@@ -97,6 +97,9 @@ func ReadPoints(path string) (nn.Mat, error) {
 	next:
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nn.Mat{}, fmt.Errorf("%s:%d: line longer than %d bytes (not a CSV file?)", path, line+1, bufio.MaxScanTokenSize)
+		}
 		return nn.Mat{}, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(data) == 0 {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mflowlab/mflowlab/internal/atomicfile"
 )
 
 // isFrameName reports whether name is that of a frame file: frame_ with five or more
@@ -48,10 +50,13 @@ func openPNGDir(path string, w, h int) (*pngDirSink, error) {
 	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("record: %s: the folder %s does not exist", path, parent)
 	}
+	atomicfile.CleanStale(path) // first, so that a recording moved aside comes back before the check
 	if err := replaceable(path); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(path)+".tmp*")
+	// A recorder killed while writing leaves its temporary folder (and, if killed while
+	// replacing an earlier recording, that recording moved aside); Mkdir cleans both up.
+	tmp, err := atomicfile.Mkdir(path)
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
@@ -138,7 +143,7 @@ func (s *pngDirSink) Close() error {
 		os.RemoveAll(s.tmp)
 		return rerr
 	}
-	old := s.tmp + ".old"
+	old := atomicfile.OldName(s.tmp)
 	if err := os.Rename(s.path, old); err != nil {
 		os.RemoveAll(s.tmp)
 		return fmt.Errorf("record: %w", err)

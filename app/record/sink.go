@@ -19,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mflowlab/mflowlab/internal/atomicfile"
 )
 
 // Sink receives the frames of one animation, in order.
@@ -124,7 +126,9 @@ func checkFrame(img *image.RGBA, w, h int, done bool, err error) error {
 	return nil
 }
 
-// tempFile creates an empty temporary file beside path whose name ends in suffix.
+// tempFile creates an empty temporary file beside path whose name ends in suffix
+// (internal/atomicfile's naming, so that a recorder killed while writing leaves a temporary
+// the next recording to path removes).
 func tempFile(path, suffix string) (*os.File, error) {
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
@@ -133,7 +137,7 @@ func tempFile(path, suffix string) (*os.File, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("record: %s is a folder", path)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*"+suffix)
+	f, err := atomicfile.Create(path, suffix) // also removes temporaries of killed recorders
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
@@ -144,24 +148,15 @@ func tempFile(path, suffix string) (*os.File, error) {
 var errClosed = errors.New("record: the recording is already finished")
 
 // commitFile finishes a temporary file: after an earlier error (err) it removes the file
-// and returns err; otherwise it closes the file, makes it readable and renames it to path,
-// removing it if any of that fails.
+// and returns err; otherwise it syncs and closes the file, makes it readable and renames it
+// to path, removing it if any of that fails.
 func commitFile(f *os.File, path string, err error) error {
 	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
+		atomicfile.Discard(f)
 		return err
 	}
-	err = f.Close()
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("record: %s: %w", path, err)
+	if err := atomicfile.Commit(f, path); err != nil {
+		return fmt.Errorf("record: %w", err)
 	}
 	return nil
 }

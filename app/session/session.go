@@ -13,9 +13,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow"
@@ -37,9 +35,6 @@ const (
 	clfName  = "classifier.mfl"
 	dataName = "data.csv"
 )
-
-// maxMember bounds the size of one archive member once decompressed.
-const maxMember = 1 << 30
 
 // DataGen are the Two Spirals generator's parameters.
 type DataGen struct {
@@ -121,54 +116,36 @@ func Save(path string, s *Session) error {
 	if err != nil {
 		return fmt.Errorf("session %s: %w", path, err)
 	}
-	tmp, err := os.MkdirTemp("", "mflowlab-session-*")
-	if err != nil {
-		return fmt.Errorf("session %s: %w", path, err)
-	}
-	defer os.RemoveAll(tmp)
-	fp, cp := filepath.Join(tmp, flowName), filepath.Join(tmp, clfName)
-	if err := (&flow.Checkpoint{Flow: s.Flow, Info: s.FlowInfo}).Save(fp); err != nil {
-		return fmt.Errorf("session %s: flow: %w", path, err)
-	}
-	if err := s.Clf.Save(cp); err != nil {
-		return fmt.Errorf("session %s: classifier: %w", path, err)
-	}
-	fb, err := os.ReadFile(fp)
-	if err != nil {
-		return fmt.Errorf("session %s: %w", path, err)
-	}
-	cb, err := os.ReadFile(cp)
-	if err != nil {
-		return fmt.Errorf("session %s: %w", path, err)
-	}
 	err = atomicfile.Write(path, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
-		put := func(name string, b []byte) error {
+		put := func(name string, fill func(w io.Writer) error) error {
 			f, err := zw.Create(name)
 			if err != nil {
 				return err
 			}
-			_, err = f.Write(b)
+			if err := fill(f); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		}
+		if err := put(jsonName, func(w io.Writer) error { _, err := w.Write(js); return err }); err != nil {
 			return err
 		}
-		if err := put(jsonName, js); err != nil {
+		if err := put(flowName, (&flow.Checkpoint{Flow: s.Flow, Info: s.FlowInfo}).Encode); err != nil {
 			return err
 		}
-		if err := put(flowName, fb); err != nil {
-			return err
-		}
-		if err := put(clfName, cb); err != nil {
+		if err := put(clfName, s.Clf.Encode); err != nil {
 			return err
 		}
 		if s.Points != nil {
-			if err := put(dataName, csvOf(s.Points)); err != nil {
+			if err := put(dataName, func(w io.Writer) error { _, err := w.Write(csvOf(s.Points)); return err }); err != nil {
 				return err
 			}
 		}
 		return zw.Close()
 	})
 	if err != nil {
-		return fmt.Errorf("session %s: %w", path, err)
+		return fmt.Errorf("session %w", err) // atomicfile's errors start with the path
 	}
 	return nil
 }
@@ -213,7 +190,7 @@ func Load(path string) (*Session, error) {
 }
 
 func load(path string) (*Session, error) {
-	zr, err := zip.OpenReader(path)
+	file, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, errors.New("no such file")
@@ -222,11 +199,26 @@ func load(path string) (*Session, error) {
 		if errors.As(err, &pe) {
 			return nil, pe.Err
 		}
+		return nil, err
+	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, errors.New("is a folder, not a session file")
+	}
+	fileSize := fi.Size()
+	zr, err := zip.NewReader(file, fileSize)
+	if err != nil {
 		return nil, fmt.Errorf("truncated, or not a session file (%v)", err)
 	}
-	defer zr.Close()
 	members := map[string]*zip.File{}
 	for _, f := range zr.File {
+		if _, dup := members[f.Name]; dup {
+			return nil, fmt.Errorf("%s occurs twice in the archive", f.Name)
+		}
 		members[f.Name] = f
 	}
 	read := func(name string) ([]byte, error) {
@@ -234,17 +226,20 @@ func load(path string) (*Session, error) {
 		if f == nil {
 			return nil, fmt.Errorf("%s is missing (not a session file?)", name)
 		}
+		if err := checkMemberSize(f, fileSize); err != nil {
+			return nil, err
+		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, maxMember+1))
+		b, err := io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
 		if err != nil {
 			return nil, fmt.Errorf("%s is corrupt: %v", name, err)
 		}
-		if len(b) > maxMember {
-			return nil, fmt.Errorf("%s is larger than %d bytes", name, maxMember)
+		if uint64(len(b)) != f.UncompressedSize64 {
+			return nil, fmt.Errorf("%s is corrupt: %d bytes, its header says %d", name, len(b), f.UncompressedSize64)
 		}
 		return b, nil
 	}
@@ -299,39 +294,16 @@ func load(path string) (*Session, error) {
 		return nil, fmt.Errorf("%s: data generator %+v is not valid", jsonName, *g)
 	}
 
-	tmp, err := os.MkdirTemp("", "mflowlab-session-*")
+	fb, err := read(flowName)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	// extract writes member name to the temporary folder; errors from the loaders name
-	// the member instead of the temporary path.
-	extract := func(name string) (string, func(error) error, error) {
-		b, err := read(name)
-		if err != nil {
-			return "", nil, err
-		}
-		p := filepath.Join(tmp, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			return "", nil, err
-		}
-		clean := func(err error) error {
-			msg := strings.ReplaceAll(err.Error(), p+": ", "")
-			msg = strings.ReplaceAll(msg, p, name)
-			return fmt.Errorf("%s: %s", name, msg)
-		}
-		return p, clean, nil
-	}
-	fp, clean, err := extract(flowName)
-	if err != nil {
-		return nil, err
-	}
-	if !ckpt.IsNative(fp) {
+	if len(fb) < len(ckpt.Magic) || string(fb[:len(ckpt.Magic)]) != ckpt.Magic {
 		return nil, fmt.Errorf("%s is not a native flow checkpoint (corrupt?)", flowName)
 	}
-	c, err := flow.LoadCheckpoint(fp)
+	c, err := flow.ParseCheckpoint(flowName, fb)
 	if err != nil {
-		return nil, clean(err)
+		return nil, err
 	}
 	s.Flow = c.Flow
 	cb, err := read(clfName)
@@ -342,13 +314,13 @@ func load(path string) (*Session, error) {
 		return nil, err
 	}
 	if s.Gen == nil {
-		dp, clean, err := extract(dataName)
+		db, err := read(dataName)
 		if err != nil {
 			return nil, err
 		}
-		d, err := spirals.LoadCSV(dp)
+		d, err := spirals.ReadCSV(dataName, bytes.NewReader(db))
 		if err != nil {
-			return nil, clean(err)
+			return nil, err
 		}
 		d.Source = h.DataSource
 		s.Points = d

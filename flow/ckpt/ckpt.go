@@ -14,7 +14,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/mflowlab/mflowlab/internal/atomicfile"
 )
 
 // Magic starts every native checkpoint.
@@ -75,9 +76,20 @@ func IsNative(path string) bool {
 	return err == nil && string(b) == Magic
 }
 
-// Write stores f at path atomically: it writes a temporary file in the same folder, syncs it
-// and renames it over path, so path never holds a half-written checkpoint.
-func Write(path string, f *File) (err error) {
+// Write stores f at path atomically (internal/atomicfile): a temporary file in the same
+// folder is synced and renamed over path, so path never holds a half-written checkpoint.
+func Write(path string, f *File) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if err := Encode(w, f); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// Encode writes f to w in the checkpoint format: magic, version, header length, JSON
+// header, the arrays' float32 values and a CRC-32C of everything before it.
+func Encode(w io.Writer, f *File) error {
 	h := header{Kind: f.Kind, Meta: f.Meta}
 	if len(h.Meta) == 0 {
 		h.Meta = json.RawMessage("{}")
@@ -87,20 +99,13 @@ func Write(path string, f *File) (err error) {
 	}
 	hj, err := json.Marshal(h)
 	if err != nil {
-		return fmt.Errorf("%s: encoding header: %w", path, err)
+		return fmt.Errorf("encoding header: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	if len(hj) > maxHeader {
+		return fmt.Errorf("header of %d bytes is larger than %d", len(hj), maxHeader)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
 	crc := crc32.New(castagnoli)
-	bw := bufio.NewWriterSize(io.MultiWriter(tmp, crc), 1<<16)
+	bw := bufio.NewWriterSize(io.MultiWriter(w, crc), 1<<16)
 	bw.WriteString(Magic)
 	var u32 [4]byte
 	binary.LittleEndian.PutUint32(u32[:], Version)
@@ -114,21 +119,12 @@ func Write(path string, f *File) (err error) {
 			bw.Write(u32[:])
 		}
 	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("%s: writing: %w", path, err)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("writing: %w", err)
 	}
 	binary.LittleEndian.PutUint32(u32[:], crc.Sum32())
-	if _, err = tmp.Write(u32[:]); err != nil {
-		return fmt.Errorf("%s: writing: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	if _, err := w.Write(u32[:]); err != nil {
+		return fmt.Errorf("writing: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package classify
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -25,14 +26,32 @@ type meta struct {
 
 // Save writes the model to path in the native checkpoint format, atomically.
 func (m *MLP) Save(path string) error {
-	if len(m.P) != m.Layout.Len {
-		return fmt.Errorf("%s: model has %d parameters, layout needs %d", path, len(m.P), m.Layout.Len)
-	}
-	raw, err := json.Marshal(meta{In: m.In, Width: m.Width, Depth: m.Depth, Classes: m.Classes, Output: m.Output})
+	f, err := m.file()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return ckpt.Write(path, &ckpt.File{Kind: Kind, Meta: raw, Arrays: []ckpt.Array{{Name: "params", Data: m.P}}})
+	return ckpt.Write(path, f)
+}
+
+// Encode writes the model to w in the native checkpoint format, as Save stores it.
+func (m *MLP) Encode(w io.Writer) error {
+	f, err := m.file()
+	if err != nil {
+		return err
+	}
+	return ckpt.Encode(w, f)
+}
+
+// file returns the model as a native checkpoint container.
+func (m *MLP) file() (*ckpt.File, error) {
+	if len(m.P) != m.Layout.Len {
+		return nil, fmt.Errorf("model has %d parameters, layout needs %d", len(m.P), m.Layout.Len)
+	}
+	raw, err := json.Marshal(meta{In: m.In, Width: m.Width, Depth: m.Depth, Classes: m.Classes, Output: m.Output})
+	if err != nil {
+		return nil, err
+	}
+	return &ckpt.File{Kind: Kind, Meta: raw, Arrays: []ckpt.Array{{Name: "params", Data: m.P}}}, nil
 }
 
 // Load reads a native classifier checkpoint written by Save. Errors name the file and the

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/mflowlab/mflowlab/flow/torchpt"
+	"github.com/mflowlab/mflowlab/internal/atomicfile"
 )
 
 // maxLine bounds one CSV line, so that a binary file is reported rather than buffered.
@@ -39,8 +41,14 @@ func LoadCSV(path string) (*Dataset, error) {
 		return nil, fmt.Errorf("spirals: %w", err)
 	}
 	defer f.Close()
+	return ReadCSV(path, f)
+}
+
+// ReadCSV reads the rows LoadCSV reads from r; path names the source in errors and becomes
+// the data set's Source.
+func ReadCSV(path string, r io.Reader) (*Dataset, error) {
 	d := &Dataset{Source: path}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 256), maxLine)
 	line := 0
 	first := true // the first non-blank line may be a header
@@ -153,41 +161,14 @@ func SaveCSV(path string, d *Dataset) error {
 		num = append(num, ',', byte('0'+y), '\n')
 		buf.Write(num)
 	}
-	if err := writeAtomic(path, buf.Bytes()); err != nil {
-		return fmt.Errorf("spirals: saving %s: %w", path, err)
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("spirals: saving %w", err) // the error starts with the path
 	}
 	return nil
-}
-
-// writeAtomic writes data to a temporary file next to path and renames it over path.
-func writeAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // LoadPT reads the original data set file, a torch.save'd dict {"X": float [n,2],
