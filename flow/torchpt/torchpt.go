@@ -43,6 +43,7 @@ const (
 	expandAllowance = 1 << 22
 	maxDepth        = 32      // nesting of dicts
 	maxNodes        = 1 << 20 // dict entries visited
+	maxInflateRatio = 1032    // most a DEFLATE stream can expand
 )
 
 // Load reads the checkpoint at path. Errors name the file; a damaged file gives an
@@ -175,6 +176,13 @@ func (a *archive) read(zf *zip.File, limit uint64) ([]byte, error) {
 	n := zf.UncompressedSize64
 	if n > limit {
 		return nil, fmt.Errorf("record %s claims %d bytes, more than the %d allowed", zf.Name, n, limit)
+	}
+	// The declared sizes must be possible for a file of this size before anything is
+	// allocated: no more compressed bytes than the file holds, and no more expansion
+	// than DEFLATE can give (1032-fold).
+	if c := zf.CompressedSize64; c > uint64(a.fileSize) || (zf.Method != zip.Store && n > maxInflateRatio*c+64) {
+		return nil, fmt.Errorf("record %s claims %d bytes from %d compressed bytes in a %d-byte file (truncated or corrupt?)",
+			zf.Name, n, c, a.fileSize)
 	}
 	// Stored records cannot together hold more than the file; compressed ones are
 	// capped, so that a crafted directory cannot make the loader allocate without bound.
