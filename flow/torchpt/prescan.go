@@ -56,9 +56,15 @@ var opcodeArgs = func() [256]opArgs {
 	return t
 }()
 
+// maxLongBytes bounds the digits of a LONG and the bytes of a LONG4 opcode: the unpickler
+// converts them to a big integer in time quadratic in their length (a 64 MB one would take
+// hours), and no tensor file needs an integer of more than a few bytes.
+const maxLongBytes = 4096
+
 // prescan walks the opcodes of a pickle and checks that every opcode is known and
 // every length it declares fits in the data, so that the unpickler never allocates
-// more than the data holds. It stops at the first STOP opcode.
+// more than the data holds, and that no integer is long enough to make it slow. It stops
+// at the first STOP opcode.
 func prescan(data []byte) error {
 	for p := 0; p < len(data); {
 		op := data[p]
@@ -87,6 +93,9 @@ func prescan(data []byte) error {
 				if i < 0 {
 					return fmt.Errorf("byte %d: pickle ends inside a text argument", p-1)
 				}
+				if op == 'L' && i > maxLongBytes {
+					return fmt.Errorf("byte %d: LONG of %d digits, more than the %d allowed", p-1, i, maxLongBytes)
+				}
 				p += i + 1
 			}
 		case argLen1, argLen4, argLen8:
@@ -109,6 +118,9 @@ func prescan(data []byte) error {
 				n = binary.LittleEndian.Uint64(data[p:])
 			}
 			p += w
+			if op == 0x8b && n > maxLongBytes {
+				return fmt.Errorf("byte %d: LONG4 of %d bytes, more than the %d allowed", p-1-w, n, maxLongBytes)
+			}
 			if n > uint64(len(data)-p) {
 				return fmt.Errorf("byte %d: opcode 0x%02x declares %d bytes but only %d remain", p-1-w, op, n, len(data)-p)
 			}
