@@ -6,6 +6,14 @@
 // leaves the destination as it was. Memory does not grow with the number of frames, and
 // the same frames always give byte-identical GIF and PNG files.
 //
+// A recorder killed outright (SIGKILL, power loss) leaves the destination as it was, plus
+// its temporary (".NAME.tmp-PID-RANDOM", a file for GIF and MP4, a folder of the frames so
+// far for a PNG folder). The next recording to the same path removes such temporaries once
+// their PID is no longer running; a PNG folder recorder killed in the instant between
+// moving the earlier recording aside and renaming the new one into place leaves the earlier
+// one under NAME's temporary name with ".old" appended, and the next recording to NAME
+// moves it back first (internal/atomicfile.CleanStale).
+//
 // Open returns a Sink for a path; a Recorder wraps a Sink with a bounded queue and an
 // encoder goroutine, so that the caller can draw the next frame while the previous one is
 // encoded. The package has no window dependency: the app, the `record` command and tests
