@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"bench":            {"measure training-step speed (config=NAME step_ms=… samples_per_s=…)", runBench},
 		"train-classifier": {"train the Two Spirals MLP classifier headless and write a checkpoint", runTrainClassifier},
 		"sweep":            {"count the attack/defence cases A–D over a range of ε (CSV, optional PNG chart)", runSweep},
+		"runs":             {"train many seeds and give each run a verdict (learned/partial/failed/diverged); `runs merge` joins shards", runRuns},
 		"record":           {"render an animation (training, level set, boundary, projection, attack) to GIF, MP4 or PNG frames", runRecord},
 	}
 }

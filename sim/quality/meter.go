@@ -86,8 +86,10 @@ func (m *Meter) Measure(f *flow.MFlow, data nn.Mat) Result {
 			float64(data.Data[2*i]), float64(data.Data[2*i+1])))
 	}
 	r.D2M95 = Percentile(m.d, Quantile)
-	if m.index != nil && lo <= hi {
+	if lo <= hi {
 		r.Lo, r.Hi = lo, hi
+	}
+	if m.index != nil && lo <= hi {
 		m.sampleCore(f, lo, hi)
 		r.Samples = len(m.pts) / 2
 		r.M2D95Core = m.CurveDistance(m.pts)

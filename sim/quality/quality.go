@@ -86,7 +86,7 @@ type Result struct {
 	M2D95Core float64 // length-weighted 95th percentile of the core curve's distance to the true curve; NaN without one
 	HasCurve  bool    // the true curve was known, so M2D95Core was measured
 	Verdict   Verdict // Classify(D2M95, M2D95Core, HasCurve)
-	Lo, Hi    float64 // the data's range of h_M, the core curve's parameter interval
+	Lo, Hi    float64 // the data's range of h_M, the core curve's parameter interval (NaN: none finite)
 	Samples   int     // points of the sampled core curve (0 without a true curve)
 }
 
