@@ -48,8 +48,8 @@ file that is not the standard spiral) the verdict rests on d2m95 alone and the c
 says "none".
 
 Runs are measured every --check-every steps and at the end; learned_step and learned_secs are
-the first measurement at which a run counted as learned (learned_secs counts training time
-only, not the measurements). Evaluated (and saved) weights: the last weights for recipes
+the first measurement at which a run counted as learned. secs and learned_secs are wall-clock
+seconds of training only, excluding the metric's own time. Evaluated (and saved) weights: the last weights for recipes
 that train live (joint), the best-validation model for the original recipe.
 
 Each run trains on one goroutine, so its numbers are the same whatever --jobs is.
