@@ -47,7 +47,7 @@ func (s *Spec) Validate() error {
 		return fmt.Errorf("study: check interval %d is negative", s.CheckEvery)
 	case s.Epochs < 0:
 		return fmt.Errorf("study: epoch budget %d is negative", s.Epochs)
-	case s.Steps == 0 && s.Epochs == 0 && s.Settings.Train.Epochs > 100_000:
+	case s.Steps == 0 && s.Epochs == 0 && s.Settings.Train.Epochs >= 100_000:
 		return fmt.Errorf("study: no step budget and %d epochs: give a budget", s.Settings.Train.Epochs)
 	case s.Data.Cols != 2 || s.Data.Rows < 2:
 		return fmt.Errorf("study: data is %d×%d; want at least 2 rows of 2 columns", s.Data.Rows, s.Data.Cols)

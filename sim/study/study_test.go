@@ -231,3 +231,35 @@ func TestRunStopsOnCancelAndCallbackError(t *testing.T) {
 		t.Error("negative steps gave no error")
 	}
 }
+
+func TestEpochBudgetOfALiveRecipeKeepsTheLastWeights(t *testing.T) {
+	spec := tinySpec(t, "joint")
+	spec.Steps, spec.Epochs = 0, 2
+	r, m, err := One(context.Background(), spec, 4, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 360 training rows, batch 64: 6 steps per epoch; the trainer never reaches its end, so
+	// it does not swap in the best-validation weights
+	if r.Steps != 12 {
+		t.Errorf("%d steps, want 12", r.Steps)
+	}
+	ref, err := flow.New(spec.Settings.Flow, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := spec.Settings.Train
+	tc.Seed, tc.Epochs = 4, 3
+	tr, err := flow.NewTrainer(ref, spec.Data, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tr.Steps() < 12 {
+		if _, err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(ref.P, m.P) {
+		t.Error("the evaluated weights are not the last weights after 12 steps")
+	}
+}
