@@ -4,15 +4,21 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
 	"github.com/mflowlab/mflowlab/app"
 	"github.com/mflowlab/mflowlab/app/cli"
+	"github.com/mflowlab/mflowlab/flow/nn"
 )
 
 func main() {
 	args := os.Args[1:]
+	if err := nn.CheckSIMDEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, "mflowlab:", err)
+		os.Exit(2)
+	}
 	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !isHelp(args[0])) {
 		app.Main(args) // never returns
 	}

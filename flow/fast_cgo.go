@@ -3,7 +3,7 @@
 package flow
 
 /*
-#cgo LDFLAGS: -lopenblas
+#cgo LDFLAGS: -lm
 #cgo CFLAGS: -I${SRCDIR}/nn
 // The evaluation-only (no gradient) coupling step in C: the conditioner's element-wise passes
 // and the rational-quadratic spline, so that the compiler vectorises them across rows
@@ -15,7 +15,6 @@ package flow
 #pragma GCC optimize("O3", "fp-contract=off", "no-trapping-math", "no-math-errno")
 #pragma STDC FP_CONTRACT OFF
 
-#include <cblas.h>
 #include "mfgemm.h"
 #include <math.h>
 #include <stdint.h>

@@ -13,7 +13,7 @@ set -euo pipefail
 export PATH="/usr/local/go/bin:$PATH"
 
 build_pkgs=(gcc libc6-dev pkg-config libx11-dev libx11-xcb-dev libxkbcommon-x11-dev
-	libxcursor-dev libegl-dev libwayland-dev libvulkan-dev libopenblas-dev)
+	libxcursor-dev libegl-dev libwayland-dev libvulkan-dev)
 run_pkgs=(libgles2 libegl1 libegl-mesa0 libgl1-mesa-dri)
 test_pkgs=(xvfb xauth imagemagick)
 

@@ -49,7 +49,7 @@ func runBench(env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "%s backend=%s\n", r, nn.Backend)
+		fmt.Fprintf(env.Stdout, "%s backend=%s simd=%s\n", r, nn.Backend, nn.LevelName(nn.SIMD()))
 	}
 	return nil
 }

@@ -79,8 +79,8 @@ static int mf_variants(void) { return 3; }
 // mf_silu_variant runs variant v (0 AVX-512, 1 AVX2, 2 generic) when the CPU supports it and
 // reports whether it ran; tests use it to check every variant against the Go reference.
 static int mf_silu_variant(int v, float *h, float *sig, const float *z, float *g, long n) {
-	if (v == 0 && !(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))) return 0;
-	if (v == 1 && !__builtin_cpu_supports("avx2")) return 0;
+	if (v == 0 && mf_hw_level() < MF_LEVEL_AVX512) return 0;
+	if (v == 1 && mf_hw_level() < MF_LEVEL_AVX2) return 0;
 	switch (v) {
 	case 0: silu_avx512(h, sig, z, n); silu_backward_avx512(g, z, sig, n); break;
 	case 1: silu_avx2(h, sig, z, n); silu_backward_avx2(g, z, sig, n); break;
