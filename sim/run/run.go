@@ -67,6 +67,10 @@ type worker struct {
 	data      nn.Mat
 	tr        *flow.Trainer
 	hist      histBuilder
+	phases    phaseBuilder
+	gen       uint64        // resets so far
+	ranFor    time.Duration // time spent running before runSince
+	runSince  time.Time     // when the current stretch of running began (zero unless running)
 	info      flow.StepInfo // last real optimisation step
 	valLoss   float64
 	bestEpoch int
@@ -322,6 +326,14 @@ func (r *Run) apply(c command) bool {
 
 func (r *Run) setState(s State) {
 	w := &r.w
+	now := time.Now()
+	if !w.runSince.IsZero() {
+		w.ranFor += now.Sub(w.runSince)
+		w.runSince = time.Time{}
+	}
+	if s == Running {
+		w.runSince = now
+	}
 	w.state = s
 	if s != Running {
 		w.sps, w.winStart, w.winRows = 0, time.Time{}, 0
@@ -357,6 +369,7 @@ func (r *Run) step() bool {
 	if info.Step > prev {
 		w.info = info
 		w.hist.add(info.Step, info.Loss, info.MSE, info.NLL, info.GradNorm)
+		w.phases.add(info.Step, info.Phase)
 		if w.state == Running {
 			w.meter(start, w.settings.Train.Batch)
 		}
@@ -398,6 +411,8 @@ func (r *Run) reset(seed uint64, from *flow.MFlow) {
 	if w.state == Diverged || w.state == Done {
 		w.state = Idle
 	}
+	w.gen++
+	w.ranFor, w.runSince = 0, time.Time{}
 	w.lastStep = time.Time{}
 	r.setState(w.state)
 }
@@ -421,6 +436,7 @@ func (w *worker) build(s Settings, data nn.Mat, from *flow.MFlow) error {
 	s.Train.Seed = s.Seed
 	w.settings, w.data, w.tr = s, data, tr
 	w.hist = newHistBuilder()
+	w.phases = phaseBuilder{}
 	w.info = flow.StepInfo{Phase: flow.PhaseJoint, Loss: nan, MSE: nan, NLL: nan, GradNorm: nan, LR: s.Train.LR}
 	if s.Train.Recipe == flow.RecipeOriginal {
 		w.info.Phase = flow.PhaseManifold
@@ -439,13 +455,17 @@ func (r *Run) publish(force bool) {
 	}
 	w.lastPub = now
 	w.version++
+	elapsed := w.ranFor
+	if !w.runSince.IsZero() {
+		elapsed += now.Sub(w.runSince)
+	}
 	r.latest.Store(&Snapshot{
-		Version: w.version, RunID: r.id, Seed: w.settings.Seed, Settings: w.settings,
+		Version: w.version, RunID: r.id, Gen: w.gen, Seed: w.settings.Seed, Settings: w.settings,
 		Flow: w.tr.Snapshot(), Data: w.data, State: w.state, Err: w.err,
 		Step: w.tr.Steps(), Epoch: w.tr.Epoch(), StepsPerEpoch: w.tr.StepsPerEpoch(),
 		Phase: w.info.Phase, Loss: w.info.Loss, MSE: w.info.MSE, NLL: w.info.NLL,
 		GradNorm: w.info.GradNorm, LR: w.info.LR, ValLoss: w.valLoss, BestEpoch: w.bestEpoch,
-		SamplesPerSec: w.sps, History: w.hist.view(),
+		SamplesPerSec: w.sps, History: w.hist.view(), Phases: w.phases.view(), Elapsed: elapsed,
 	})
 	r.note.trigger()
 }

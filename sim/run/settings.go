@@ -32,9 +32,10 @@ const (
 	liveEpochs    = 100_000
 )
 
-// DefaultSettings returns the app's live defaults: flow.LiveConfig, joint recipe, batch
-// flow.LiveBatch, Adam lr 2e-3 without annealing, projection MSE ×100 plus PIE NLL ×0.01,
-// 10 % validation and so many epochs that training goes on for hours.
+// DefaultSettings returns the joint recipe at the live size, the base the live recipes of
+// the registry build on: flow.LiveConfig, batch flow.LiveBatch, Adam lr 2e-3 without
+// annealing, projection MSE ×100 plus PIE NLL ×0.01, 10 % validation and so many epochs that
+// training goes on for hours. The app's live default is LiveDefault, the registry's choice.
 func DefaultSettings() Settings {
 	return Settings{
 		Flow: flow.LiveConfig(),
