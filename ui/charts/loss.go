@@ -33,6 +33,9 @@ type LossHistory struct {
 	MSE, NLL []float64 // the training loss's parts, unweighted
 	Val      []float64 // validation loss, usually set only at epoch ends
 	GradNorm []float64 // gradient norm before clipping
+	// Phases are the training phases in order, each from its Step on; with two or more the
+	// chart shades every second one, draws a dashed line where each begins and names it.
+	Phases []PhaseMark
 }
 
 // LossOptions says how to draw a loss chart.
@@ -147,6 +150,9 @@ func (r *Renderer) Loss(h LossHistory, o LossOptions) *image.RGBA {
 		p.Y.Label.Text = label
 		ya := &yAxis{log: o.LogY}
 		ya.setRange(p, yr)
+		if phaseMarksShown(h.Phases) {
+			p.Add(&phaseBands{f: &f, marks: h.Phases})
+		}
 		p.Add(grid{x: &xt, y: ya, style: draw.LineStyle{Color: st.Grid, Width: vg.Points(0.6)}})
 		// Raw lines first (faint when smoothed), then the averages, then the markers.
 		for i := range series {
@@ -173,6 +179,9 @@ func (r *Renderer) Loss(h LossHistory, o LossOptions) *image.RGBA {
 				p.Add(&markers{data: r.xys[s.start:s.end], color: s.color, radius: f.sz.line * 1.35,
 					join: draw.LineStyle{Color: withAlpha(s.color, 0x90), Width: f.sz.line * 0.6}})
 			}
+		}
+		if phaseMarksShown(h.Phases) && len(panels) == 0 {
+			p.Add(&phaseBands{f: &f, marks: h.Phases, labels: true}) // names on top, in the top panel
 		}
 		if yr.empty() {
 			p.Add(note{f: &f, text: "no data yet"})

@@ -24,6 +24,7 @@ type Style struct {
 	LineWidth vg.Length // width of data lines; 0 picks one
 
 	Loss, MSE, NLL, Val, GradNorm color.NRGBA // the loss chart's series
+	PhaseBand                     color.NRGBA // the loss chart's shade of every second training phase
 
 	Cases  [4]color.NRGBA // fills of the cases A, B, C, D
 	Marker color.NRGBA    // the ε* line and its label
@@ -40,11 +41,12 @@ func DefaultStyle() Style {
 		Grid:       hex(0xe6e7ea),
 		Font:       font.Font{Typeface: "Liberation", Variant: "Sans"},
 
-		Loss:     hex(0x3b6fb6),
-		MSE:      hex(0xe08a2c),
-		NLL:      hex(0x8e5ea2),
-		Val:      hex(0xc0392b),
-		GradNorm: hex(0x5f6b7a),
+		Loss:      hex(0x3b6fb6),
+		MSE:       hex(0xe08a2c),
+		NLL:       hex(0x8e5ea2),
+		Val:       hex(0xc0392b),
+		GradNorm:  hex(0x5f6b7a),
+		PhaseBand: hex(0xeef1f6),
 
 		Cases: [4]color.NRGBA{
 			hex(0x4d9c70), // A: attack succeeded, defence undid it
