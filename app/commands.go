@@ -18,12 +18,14 @@ import (
 	"github.com/mflowlab/mflowlab/ui/charts"
 )
 
-// Commands returns the app's subcommands for cli.Main: screenshot, and the frame-time
-// measurement behind `mflowlab bench --frame`.
+// Commands returns the app's subcommands for cli.Main: screenshot, the frame-time
+// measurement behind `mflowlab bench --frame` and the time-to-learned measurement behind
+// `mflowlab bench --learn`.
 func Commands() cli.Extra {
 	return cli.Extra{
 		"screenshot":   {Summary: "render the whole window headlessly to a PNG (after N training steps)", Run: runScreenshot},
 		cli.BenchFrame: {Summary: "measure the full window's frame time", Run: runBenchFrame},
+		cli.BenchLearn: {Summary: "measure the seconds until the window's live training is learned", Run: runBenchLearn},
 	}
 }
 
@@ -108,9 +110,10 @@ func runScreenshot(env *cli.Env, args []string) error {
 		x, y := u.pv.view.ToPixel(hx, hy)
 		o.Pointer(pointer.Move, f32.Pt(x, y), 0)
 	}
-	// Let the background chart jobs finish, then draw the final frame.
+	// Let the background chart jobs and the quality measurement finish, then draw the
+	// final frame.
 	deadline := time.Now().Add(2 * time.Minute)
-	for !u.panel.charts.ready() && time.Now().Before(deadline) {
+	for !(u.panel.charts.ready() && u.lab.qualityReady()) && time.Now().Before(deadline) {
 		if err := env.Ctx.Err(); err != nil {
 			return err
 		}

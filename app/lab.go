@@ -14,6 +14,7 @@ import (
 	"github.com/mflowlab/mflowlab/internal/testref"
 	"github.com/mflowlab/mflowlab/sim/run"
 	"github.com/mflowlab/mflowlab/sim/spirals"
+	"github.com/mflowlab/mflowlab/sim/watch"
 )
 
 // dataSettings are the Two Spirals generator's parameters.
@@ -47,7 +48,8 @@ type Lab struct {
 	results    chan func()
 
 	run     *run.Run
-	flowPtr *flow.MFlow // the run's flow last returned by Flow, and its version
+	watch   *watch.Watcher // measures the run's manifold quality in the background
+	flowPtr *flow.MFlow    // the run's flow last returned by Flow, and its version
 	flowVer uint64
 
 	clf        *classify.MLP
@@ -79,20 +81,21 @@ func newLab(ctx context.Context, play bool, invalidate func()) *Lab {
 	if err != nil {
 		panic("app: default data: " + err.Error()) // the defaults are constants
 	}
-	l.setData(d)
+	l.setData(d, false)
 	if clf, err := classify.Parse(assets.ClassifierName, assets.Classifier()); err != nil {
 		l.Errorf("default classifier: %v", err)
 	} else {
 		l.setClassifier(clf, "default classifier")
 	}
-	settings := run.DefaultSettings()
-	settings.SingleCore = true // leave a core to the window (same numbers either way)
+	settings := run.LiveDefault() // the registry's live default recipe
+	settings.SingleCore = true    // leave a core to the window (same numbers either way)
 	settings.LowPriority = true
 	r, err := run.New(ctx, matOf(d), settings, invalidate)
 	if err != nil {
 		panic("app: default training run: " + err.Error()) // the defaults are constants
 	}
 	l.run = r
+	l.watch = watch.New(ctx, r, l.dataCurve(), watch.Options{LowPriority: true, Notify: invalidate})
 	if play {
 		r.Start()
 	}
@@ -104,6 +107,7 @@ func (l *Lab) Close() {
 	l.cancel()
 	l.run.Stop()
 	l.run.Wait()
+	l.watch.Close()
 }
 
 func (l *Lab) next() uint64 { l.seq++; return l.seq }
@@ -166,17 +170,20 @@ func (l *Lab) goJob(work func(ctx context.Context) func()) {
 	})
 }
 
-// setData shows d and restarts training on it (same seed and settings).
-func (l *Lab) setData(d *spirals.Dataset) {
+// setData shows d (generated with dataGen, or read from a file) and restarts training on
+// it (same seed and settings); the quality watcher measures the new run against d's curve.
+func (l *Lab) setData(d *spirals.Dataset, fromFile bool) {
 	if l.run != nil {
 		if err := l.run.SetData(matOf(d)); err != nil {
 			l.Errorf("%v", err)
 			return
 		}
 		l.static = nil
+		from := l.run.Latest().Gen + 1
 		l.run.Reset(l.run.Latest().Seed)
+		defer func() { l.watch.SetCurve(l.dataCurve(), from) }()
 	}
-	l.data, l.dataVersion = d, l.next()
+	l.data, l.dataVersion, l.dataFile = d, l.next(), fromFile
 }
 
 func (l *Lab) setClassifier(m *classify.MLP, source string) {
@@ -191,10 +198,7 @@ func (l *Lab) Regenerate(s dataSettings) {
 		return
 	}
 	l.dataGen = s
-	l.setData(d)
-	if l.data == d {
-		l.dataFile = false
-	}
+	l.setData(d, false)
 	l.Infof("generated %d points (noise %g, %g rotations, seed %d); training restarts on them", s.N, s.Noise, s.Rotations, s.Seed)
 }
 
@@ -212,10 +216,7 @@ func (l *Lab) LoadData(path string) {
 			return func() { l.Errorf("%v", err) }
 		}
 		return func() {
-			l.setData(d)
-			if l.data == d {
-				l.dataFile = true
-			}
+			l.setData(d, true)
 			l.Infof("loaded %d points from %s; training restarts on them", d.N(), filepath.Base(path))
 		}
 	})

@@ -90,7 +90,7 @@ func (p *chartsPanel) update(gtx layout.Context) {
 	want := [3]uint64{snap.Version, logF, uint64(p.width)<<32 | uint64(p.lossH)}
 	if !p.lossBusy && want != p.lossFor && gtx.Now.Sub(p.lossAt) >= lossEvery {
 		p.lossBusy, p.lossFor, p.lossAt = true, want, gtx.Now
-		h := lossHistory(snap.History)
+		h := lossHistory(snap.History, snap.Phases)
 		o := charts.LossOptions{W: p.width, H: p.lossH, DPI: p.dpi, LogY: p.logY.Value, Show: charts.AllSeries}
 		r := &p.lossR
 		l.goJob(func(context.Context) func() {
@@ -210,10 +210,10 @@ func (p *chartsPanel) paint(gtx layout.Context, org image.Point) {
 	}
 }
 
-// lossHistory converts the run's history for the chart, thinning it to at most
-// maxChartSteps entries. The validation loss is kept only where it changes (epoch ends), so
-// it shows as one marker per validation.
-func lossHistory(h *run.History) charts.LossHistory {
+// lossHistory converts the run's history and phases for the chart, thinning the history to
+// at most maxChartSteps entries. The validation loss is kept only where it changes (epoch
+// ends), so it shows as one marker per validation.
+func lossHistory(h *run.History, ph *run.Phases) charts.LossHistory {
 	n := h.Len()
 	stride := max(1, int(math.Ceil(float64(n)/maxChartSteps)))
 	m := (n + stride - 1) / stride
@@ -234,6 +234,13 @@ func lossHistory(h *run.History) charts.LossHistory {
 		out.NLL = append(out.NLL, p.NLL)
 		out.Val = append(out.Val, val)
 		out.GradNorm = append(out.GradNorm, p.GradNorm)
+	}
+	if ph.Len() > 1 {
+		out.Phases = make([]charts.PhaseMark, ph.Len())
+		for i := range out.Phases {
+			m := ph.At(i)
+			out.Phases[i] = charts.PhaseMark{Step: float64(m.Start), Label: m.Phase.String()}
+		}
 	}
 	return out
 }

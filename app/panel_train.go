@@ -3,24 +3,27 @@ package app
 import (
 	"errors"
 	"fmt"
+	"image"
 	"math"
 	"strconv"
 
 	"gioui.org/widget"
 
-	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/sim/run"
 	"github.com/mflowlab/mflowlab/ui/widgets"
 )
 
-// trainPanel controls the live M-Flow training: play, step, speed, reset with a seed, and
-// the hyper-parameters applied on reset.
+// trainPanel controls the live M-Flow training: play, step, speed, reset with a seed, the
+// recipe (one click among the registry's), the hyper-parameters applied on reset, and shows
+// the manifold quality measured in the background.
 type trainPanel struct {
 	u *UI
 
 	play, stepB, resetB  widget.Clickable
 	live, original       widget.Clickable
-	speed, recipe        widgets.Choice
+	speed, recipe        widgets.Choice  // recipe: a registry name for the live config, "" for none
+	base                 run.Settings    // what the fields edit: the last shown settings
+	badgeR               image.Rectangle // the quality badge in the last frame (section surface pixels)
 	seed                 widgets.Field
 	steps, hidden, block widgets.Field
 	bins, batch, lr      widgets.Field
@@ -43,8 +46,10 @@ func (p *trainPanel) fields() []*widgets.Field {
 	return []*widgets.Field{&p.seed, &p.steps, &p.hidden, &p.block, &p.bins, &p.batch, &p.lr, &p.mseW, &p.nllW}
 }
 
-// show puts settings into the fields.
+// show puts settings into the fields, and selects the registry recipe they are, if any.
 func (p *trainPanel) show(s run.Settings) {
+	p.base = s
+	p.recipe.Value = recipeOf(s.Train)
 	p.seed.SetText(strconv.FormatUint(s.Seed, 10))
 	p.steps.SetInt(s.Flow.Steps)
 	p.hidden.SetInt(s.Flow.Hidden)
@@ -54,12 +59,11 @@ func (p *trainPanel) show(s run.Settings) {
 	p.lr.SetFloat(s.Train.LR)
 	p.mseW.SetFloat(s.Train.MSEWeight)
 	p.nllW.SetFloat(s.Train.NLLWeight)
-	p.recipe.Value = string(s.Train.Recipe)
 }
 
-// settings reads the fields over the run's current settings.
+// settings reads the fields over the last shown settings.
 func (p *trainPanel) settings() (run.Settings, error) {
-	s := p.u.lab.run.Settings()
+	s := p.base
 	ints := []struct {
 		f    *widgets.Field
 		dst  *int
@@ -93,7 +97,6 @@ func (p *trainPanel) settings() (run.Settings, error) {
 		return s, fmt.Errorf("seed: %q is not a whole number ≥ 0", p.seed.Text())
 	}
 	s.Seed = seed
-	s.Train.Recipe = flow.Recipe(p.recipe.Value)
 	return s, s.Validate()
 }
 
@@ -126,7 +129,7 @@ func (p *trainPanel) reset() {
 		return
 	}
 	l := p.u.lab
-	s.SingleCore = true
+	s.SingleCore, s.LowPriority = true, true
 	if err := l.run.SetSettings(s); err != nil {
 		l.Errorf("not reset: %v", err)
 		return
@@ -147,7 +150,7 @@ func (p *trainPanel) form(f *widgets.Form) {
 	case snap.Err != nil:
 		note, nc = "stopped: "+shortErr(snap.Err), th.Error
 	case snap.State == run.Running:
-		nc = th.OK
+		note, nc = "running · "+snap.Phase.String(), th.OK
 	}
 	f.Section("Training", note, nc)
 	playLabel := "Play"
@@ -171,6 +174,7 @@ func (p *trainPanel) form(f *widgets.Form) {
 		p.reset()
 	}
 
+	p.recipeRow(f)
 	ln = labelled(f, "speed", 24)
 	if ln.Segmented(&p.speed, []string{"5", "20", "60", "0"}, []string{"5/s", "20/s", "60/s", "max"}, ln.Rest()) {
 		v, _ := strconv.ParseFloat(p.speed.Value, 64)
@@ -185,20 +189,19 @@ func (p *trainPanel) form(f *widgets.Form) {
 		{"MSE · NLL", sig(snap.MSE) + " · " + sig(snap.NLL)},
 		{"val loss", sig(snap.ValLoss)},
 	}, 0.42)
+	p.qualityForm(f)
 	f.Gap(6)
 	f.Caption("Hyper-parameters (applied on Reset)")
 	f.Gap(2)
 	gridFields(f, []string{"S steps", "H width", "B blocks", "K bins", "batch", "lr", "MSE w", "NLL w"},
 		[]*widgets.Field{&p.steps, &p.hidden, &p.block, &p.bins, &p.batch, &p.lr, &p.mseW, &p.nllW},
 		[]string{"8", "32", "1", "8", "256", "2e-3", "100", "0.01"})
-	ln = labelled(f, "recipe", 24)
-	ln.Segmented(&p.recipe, []string{string(flow.RecipeJoint), string(flow.RecipeOriginal)}, []string{"joint (live)", "original"}, ln.Rest())
 	ln = labelled(f, "presets", 24)
 	if ln.Button(&p.live, widgets.Quiet, "Live default", 0) {
-		p.show(run.DefaultSettings())
+		p.showPreset(run.LiveDefault())
 	}
 	if ln.Button(&p.original, widgets.Quiet, "Original S16 H100 B2", 0) {
-		p.show(run.OriginalSettings())
+		p.showPreset(run.OriginalSettings())
 	}
 }
 

@@ -136,6 +136,7 @@ func (u *UI) applySession(path string, s *session.Session, d *spirals.Dataset) {
 	}
 	l.stopClassifierTraining()
 	l.run.Pause()
+	from := l.run.Latest().Gen + 1
 	l.run.Reset(st.Seed)
 	l.run.Pause()
 	l.data, l.dataVersion = d, l.next()
@@ -143,6 +144,7 @@ func (u *UI) applySession(path string, s *session.Session, d *spirals.Dataset) {
 	if g := s.Gen; g != nil {
 		l.dataGen = dataSettings{N: g.N, Noise: g.Noise, Rotations: g.Rotations, Seed: g.Seed}
 	}
+	l.watch.SetCurve(l.dataCurve(), from)
 	name := filepath.Base(path)
 	l.static, l.staticVersion, l.staticSource = s.Flow, l.next(), path
 	u.sess = sessionFlow{flow: s.Flow}

@@ -13,20 +13,34 @@ import (
 // full-window frame-time measurement. Its Run gets the arguments without --frame.
 const BenchFrame = "bench --frame"
 
+// BenchLearn is the Extra key under which the app registers `mflowlab bench --learn`: the
+// seconds until the window's live training is measured learned, per seed. Its Run gets the
+// arguments without --learn.
+const BenchLearn = "bench --learn"
+
 func runBench(env *Env, args []string) error {
 	for i, a := range args {
-		if a == "--frame" || a == "-frame" {
-			if env.benchFrame == nil {
-				return fmt.Errorf("--frame: this build has no app to measure")
-			}
-			return env.benchFrame(env, append(args[:i:i], args[i+1:]...))
+		var mode string
+		switch a {
+		case "--frame", "-frame":
+			mode = BenchFrame
+		case "--learn", "-learn":
+			mode = BenchLearn
+		default:
+			continue
 		}
+		run := env.benchModes[mode]
+		if run == nil {
+			return fmt.Errorf("%s: this build has no app to measure", a)
+		}
+		return run(env, append(args[:i:i], args[i+1:]...))
 	}
 	fs := newFlags(env, "bench")
 	cfgName := fs.String("config", "original", "training-step configuration: "+strings.Join(benchNames(), "|")+"|all")
 	iters := fs.Int("iters", 30, "measured steps after 3 warm-up steps")
 	seed := fs.Uint64("seed", 1, "seed of the model and data")
 	fs.Bool("frame", false, "measure the app's full-window frame time instead (mflowlab bench --frame -h)")
+	fs.Bool("learn", false, "measure the seconds until the window's live training is learned, per seed (mflowlab bench --learn -h)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

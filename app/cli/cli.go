@@ -19,7 +19,7 @@ type Env struct {
 	Ctx            context.Context
 	Stdout, Stderr io.Writer
 
-	benchFrame func(env *Env, args []string) error // `bench --frame`, registered as BenchFrame in Extra
+	benchModes map[string]func(env *Env, args []string) error // `bench --frame`, `bench --learn`: registered as BenchFrame, BenchLearn in Extra
 }
 
 type command struct {
@@ -51,9 +51,10 @@ func Main(args []string, extra Extra) int {
 	defer stop()
 	env := &Env{Ctx: ctx, Stdout: os.Stdout, Stderr: os.Stderr}
 	cmds := commands()
+	env.benchModes = map[string]func(env *Env, args []string) error{}
 	for name, e := range extra {
-		if name == BenchFrame {
-			env.benchFrame = e.Run
+		if name == BenchFrame || name == BenchLearn {
+			env.benchModes[name] = e.Run
 			continue
 		}
 		cmds[name] = command{e.Summary, e.Run}

@@ -56,6 +56,10 @@ func (s *Surface) Paint(gtx layout.Context) layout.Dimensions {
 	return s.pic.Layout(gtx)
 }
 
+// Image returns the last rendered image (nil before the first Paint); it belongs to the
+// surface and must not be modified.
+func (s *Surface) Image() *image.RGBA { return s.img }
+
 // PaintAt paints the surface at offset off.
 func (s *Surface) PaintAt(gtx layout.Context, off image.Point) {
 	defer op.Offset(off).Push(gtx.Ops).Pop()
