@@ -8,7 +8,7 @@ import (
 	"github.com/mflowlab/mflowlab/sim/spirals"
 )
 
-// TrainFlow trains a fresh flow with the app's live defaults for the given number of steps
+// TrainFlow trains a fresh flow with the app's live default recipe for the given number of steps
 // on data and returns it, reporting each step to progress (which may be nil). It stops
 // with ctx's error when ctx is cancelled.
 func TrainFlow(ctx context.Context, data *spirals.Dataset, seed uint64, steps int, progress func(step int)) (*flow.MFlow, error) {
@@ -16,7 +16,7 @@ func TrainFlow(ctx context.Context, data *spirals.Dataset, seed uint64, steps in
 	if err != nil {
 		return nil, err
 	}
-	for tr.Steps() < steps {
+	for tr.Steps() < steps && !tr.Done() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

@@ -16,10 +16,11 @@ const DefaultTrainingSteps = 1500
 
 // snapshot is the flow after a frame's training steps.
 type snapshot struct {
-	f    *flow.MFlow
-	step int
-	mse  float64 // mean projection MSE of the steps since the previous frame
-	err  error
+	f     *flow.MFlow
+	step  int
+	mse   float64 // mean projection MSE of the steps since the previous frame
+	phase string  // the training phase of the last step ("" before the first)
+	err   error
 }
 
 // stepAt returns the training step shown by frame i of n covering total steps.
@@ -30,9 +31,10 @@ func stepAt(i, n, total int) int {
 	return int(math.Round(float64(i) * float64(total) / float64(n-1)))
 }
 
-// newLiveTrainer returns a fresh flow with the app's live defaults and its trainer.
+// newLiveTrainer returns a fresh flow with the app's live default (the recipe registry's
+// default for the live config, run.LiveDefault) and its trainer.
 func newLiveTrainer(data *spirals.Dataset, seed uint64) (*flow.Trainer, error) {
-	s := run.DefaultSettings()
+	s := run.LiveDefault()
 	f, err := flow.New(s.Flow, seed)
 	if err != nil {
 		return nil, err
@@ -68,12 +70,13 @@ func newTraining(m *Movie, o Options) error {
 	go func() {
 		defer close(done)
 		defer close(snaps)
+		phase := ""
 		for i := 0; i < m.n; i++ {
 			target := stepAt(i, m.n, total)
 			var sum float64
 			var cnt int
 			var err error
-			for tr.Steps() < target && err == nil {
+			for tr.Steps() < target && err == nil && !tr.Done() {
 				select {
 				case <-quit:
 					return
@@ -85,8 +88,11 @@ func newTraining(m *Movie, o Options) error {
 					sum += info.MSE
 					cnt++
 				}
+				if err == nil {
+					phase = info.Phase.String()
+				}
 			}
-			s := snapshot{f: tr.Snapshot(), step: tr.Steps(), mse: math.NaN(), err: err}
+			s := snapshot{f: tr.Snapshot(), step: tr.Steps(), mse: math.NaN(), err: err, phase: phase}
 			if cnt > 0 {
 				s.mse = sum / float64(cnt)
 			}
@@ -121,6 +127,9 @@ func newTraining(m *Movie, o Options) error {
 		sub := []string{"M-Flow learning the Two Spirals manifold"}
 		if !math.IsNaN(s.mse) {
 			sub = append(sub, fmt.Sprintf("projection MSE %.4f", s.mse))
+		}
+		if s.phase != "" {
+			sub = append(sub, "phase: "+s.phase)
 		}
 		t.caption(dst, fmt.Sprintf("step %d", s.step), sub...)
 		return nil
