@@ -15,6 +15,7 @@ import (
 
 	"github.com/mflowlab/mflowlab/app/cli"
 	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/sim/run"
 	"github.com/mflowlab/mflowlab/ui/charts"
 )
 
@@ -53,6 +54,7 @@ func runScreenshot(env *cli.Env, args []string) error {
 	sessPath := fs.String("session", "", "show this session file (models, data, probes, attack, layers, view)")
 	sizeS := fs.String("size", "1280x800", "window size in pixels")
 	steps := fs.Int("steps", 1500, "training steps before the picture (ignored with --flow or --session)")
+	recipe := fs.String("recipe", run.DefaultRecipe, "training recipe of the live config, as the panel's recipe row: "+strings.Join(run.RecipeNames(), ", "))
 	hover := fs.String("hover", "0.62,0.38", "data point under the pointer for the readout, or \"none\"")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -82,8 +84,14 @@ func runScreenshot(env *cli.Env, args []string) error {
 		}
 		static = c.Flow
 	}
+	if _, err := run.LookupRecipe(run.LiveConfig, *recipe); err != nil {
+		return fmt.Errorf("--recipe: %w", err)
+	}
 	u := NewUI(env.Ctx, Options{Sync: true, Paused: true})
 	defer u.Close()
+	if *recipe != run.DefaultRecipe {
+		u.panel.train.chooseRecipe(*recipe)
+	}
 	if *sessPath != "" {
 		s, d, err := readSession(*sessPath)
 		if err != nil {
