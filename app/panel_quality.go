@@ -50,7 +50,7 @@ func (p *trainPanel) qualityForm(f *widgets.Form) {
 		}
 	}
 	if st != nil && st.Measured && !st.Result.HasCurve {
-		core = "no reference curve"
+		core = "none" // the caption below says why
 	}
 	f.Stats([][2]string{{"d2m95", d2m}, {"core m2d95", core}}, 0.42)
 	switch {
