@@ -19,7 +19,8 @@ import (
 )
 
 // DefaultEvery is the measurement cadence of the app and of `bench --learn`: one measurement
-// (about 0.1 s of one core at the live size) at most this often, and only of a new snapshot.
+// (about 0.1 s of one core at the live size) at most this often, and only of a new snapshot;
+// slower measurements are spaced further apart (see maxDuty).
 const DefaultEvery = 750 * time.Millisecond
 
 // Source gives the snapshot to measure; *run.Run is one.
@@ -149,13 +150,21 @@ func (w *Watcher) Close() {
 	<-w.done
 }
 
+// maxDuty bounds the share of time the watcher spends measuring: after a measurement that
+// took d it waits at least (1/maxDuty − 1)·d, so a large flow (the original architecture
+// takes seconds) never keeps a core busy and training keeps its pace.
+const maxDuty = 0.2
+
 // loop measures at the cadence until ctx ends.
 func (w *Watcher) loop(ctx context.Context) {
 	var st state
-	t := time.NewTicker(w.opts.Every)
+	t := time.NewTimer(w.opts.Every)
 	defer t.Stop()
 	for {
+		t0 := time.Now()
 		w.tick(&st)
+		took := time.Since(t0)
+		t.Reset(max(w.opts.Every-took, time.Duration(float64(took)*(1/maxDuty-1))))
 		select {
 		case <-ctx.Done():
 			return
