@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
+	"github.com/mflowlab/mflowlab/internal/fuzzseed"
 )
 
 // tinyFlow is a small M-Flow for seeds: a few hundred parameters.
@@ -57,7 +58,13 @@ func FuzzLoadCheckpoint(f *testing.F) {
 	adam.Step = 3
 	f.Add(fileBytes(f, "a.mfl", (&Checkpoint{Flow: m, Adam: adam, Info: map[string]string{"seed": "1"}}).Save))
 	f.Add(fileBytes(f, "b.mfl", (&Checkpoint{Flow: m}).Save))
-	f.Add(fileBytes(f, "c.pt", func(p string) error { return ExportPyTorch(p, m) }))
+	pt := fileBytes(f, "c.pt", func(p string) error { return ExportPyTorch(p, m) })
+	f.Add(pt)
+	u, err := fuzzseed.Unchecked(pt) // lets mutations reach the pickle and the tensors
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(u)
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(dir, "in.ckpt")

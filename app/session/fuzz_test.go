@@ -11,6 +11,7 @@ import (
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/flow/classify"
+	"github.com/mflowlab/mflowlab/internal/fuzzseed"
 	"github.com/mflowlab/mflowlab/sim/run"
 	"github.com/mflowlab/mflowlab/sim/spirals"
 	"github.com/mflowlab/mflowlab/ui/plane"
@@ -77,8 +78,15 @@ func sameBits(a, b []float32) bool {
 // FuzzLoad feeds arbitrary bytes to Load. An error must name the file; a loaded session
 // must save, and what it saves must load to the same weights and save to the same bytes.
 func FuzzLoad(f *testing.F) {
-	f.Add(savedSession(f, tinySession(f, false)))
-	f.Add(savedSession(f, tinySession(f, true)))
+	for _, points := range []bool{false, true} {
+		b := savedSession(f, tinySession(f, points))
+		f.Add(b)
+		u, err := fuzzseed.Unchecked(b) // lets mutations reach session.json and the members
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(u)
+	}
 	f.Add([]byte("PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mflowlab/mflowlab/internal/fuzzseed"
 )
 
 // savedBytes runs save on a path in a temporary folder and returns what it wrote.
@@ -34,7 +36,13 @@ func FuzzLoadAny(f *testing.F) {
 	q := *m
 	q.Output = SoftmaxQuirk
 	f.Add(savedBytes(f, "b.mfl", q.Save))
-	f.Add(savedBytes(f, "c.pt", func(p string) error { return ExportPyTorch(p, &q) }))
+	pt := savedBytes(f, "c.pt", func(p string) error { return ExportPyTorch(p, &q) })
+	f.Add(pt)
+	u, err := fuzzseed.Unchecked(pt) // lets mutations reach the pickle and the tensors
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(u)
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(dir, "in.ckpt")

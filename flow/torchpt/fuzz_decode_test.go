@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mflowlab/mflowlab/internal/fuzzseed"
 )
 
 // writtenBytes returns tensors as the bytes Write stores.
@@ -62,6 +64,11 @@ func FuzzDecode(f *testing.F) {
 	}, []Module{{"", 1}})
 	f.Add(small)
 	f.Add(deflated(f, small))
+	u, err := fuzzseed.Unchecked(small) // lets mutations reach the pickle and the tensors
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(u)
 	if b, err := os.ReadFile(filepath.Join("testdata", "fixture.pt")); err == nil {
 		f.Add(b)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mflowlab/mflowlab/flow/torchpt"
+	"github.com/mflowlab/mflowlab/internal/fuzzseed"
 )
 
 // sameData reports whether two data sets hold the same points and labels, bit for bit.
@@ -99,6 +100,11 @@ func FuzzLoadPT(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+		u, err := fuzzseed.Unchecked(b) // lets mutations reach the pickle and the tensors
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(u)
 	}
 	seed([]float32{0.5, -1, 0.25, 2, -0.5, 1}, []int64{0, 1, 1}, 3)
 	seed([]float32{0.5, -1}, []int64{2}, 1)
