@@ -68,6 +68,8 @@ type runsFlags struct {
 	set                                                        map[string]bool
 	stepsS, hidden, blocks, bins, batch                        int
 	lr, clip, nllW                                             float64
+	warm                                                       int
+	anchor, fineLR, vWeight                                    float64
 }
 
 func runRuns(env *Env, args []string) error {
@@ -102,6 +104,10 @@ func runRuns(env *Env, args []string) error {
 	fs.Float64Var(&f.lr, "lr", 0, "override: Adam learning rate")
 	fs.Float64Var(&f.clip, "clip", 0, "override: gradient-norm clipping (0 = off)")
 	fs.Float64Var(&f.nllW, "nll-weight", 0, "override: weight of the PIE likelihood")
+	fs.IntVar(&f.warm, "warm", 0, "override (geodesic recipe): warm-start steps")
+	fs.Float64Var(&f.anchor, "anchor", 0, "override (geodesic recipe): weight of the curve-coordinate regression after the warm start")
+	fs.Float64Var(&f.fineLR, "fine-lr", 0, "override (geodesic recipe): learning rate after the warm start")
+	fs.Float64Var(&f.vWeight, "v-weight", 0, "override (geodesic recipe): weight of the normal coordinate in the regression")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -180,6 +186,7 @@ func (f *runsFlags) override(s *run.Settings) error {
 	}{
 		{"steps-s", &s.Flow.Steps, &f.stepsS}, {"hidden", &s.Flow.Hidden, &f.hidden},
 		{"blocks", &s.Flow.Blocks, &f.blocks}, {"bins", &s.Flow.Bins, &f.bins}, {"batch", &s.Train.Batch, &f.batch},
+		{"warm", &s.Train.Warm, &f.warm},
 	} {
 		if f.set[o.name] {
 			*o.dst = *o.src
@@ -188,7 +195,8 @@ func (f *runsFlags) override(s *run.Settings) error {
 	for _, o := range []struct {
 		name     string
 		dst, src *float64
-	}{{"lr", &s.Train.LR, &f.lr}, {"clip", &s.Train.Clip, &f.clip}, {"nll-weight", &s.Train.NLLWeight, &f.nllW}} {
+	}{{"lr", &s.Train.LR, &f.lr}, {"clip", &s.Train.Clip, &f.clip}, {"nll-weight", &s.Train.NLLWeight, &f.nllW},
+		{"anchor", &s.Train.Anchor, &f.anchor}, {"fine-lr", &s.Train.FineLR, &f.fineLR}, {"v-weight", &s.Train.VWeight, &f.vWeight}} {
 		if f.set[o.name] {
 			*o.dst = *o.src
 		}

@@ -54,10 +54,21 @@ type Recipe struct {
 }
 
 var recipes = []Recipe{
+	{Name: "geodesic", Doc: "warm start: regress the flow's latent onto the data's geodesic curve coordinates, then MSE×100 + NLL×0.01 with the regression kept",
+		Train: GeodesicTraining, Weights: WeightsLast},
 	{Name: "joint", Doc: "the app's live default: MSE×100 + NLL×0.01 every step, lr 2e-3, batch 256",
 		Train: func() flow.TrainConfig { return DefaultSettings().Train }, Weights: WeightsLast},
 	{Name: "original", Doc: "the original recipe (spec 5.5): alternating epochs, MSE only, lr 1e-3 cosine, batch 512, 35 epochs, best-validation weights",
 		Train: flow.OriginalTraining, Weights: WeightsBest},
+}
+
+// GeodesicTraining returns the geodesic recipe's hyper-parameters (flow.RecipeGeodesic) on
+// top of the live training defaults.
+func GeodesicTraining() flow.TrainConfig {
+	c := DefaultSettings().Train
+	c.Recipe = flow.RecipeGeodesic
+	c.Warm = 600
+	return c
 }
 
 // ConfigNames returns the architecture names in sorted order ("live", "original").
