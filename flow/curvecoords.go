@@ -10,20 +10,17 @@ import (
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
 
-// CurveCoords are coordinates of 2-D points along the 1-D curve the data trace, found from
-// the data alone: U is the geodesic position along the curve (distances on a k-nearest-
-// neighbour graph from one end, scaled to [−Span, Span]) and V the signed offset from a
-// locally fitted line, scaled like U. Together they are the latent an unrolling outer flow
-// should reach, so training can regress f(x) onto (U, V) before the projection loss takes
-// over (the geodesic recipe).
+// CurveCoords are the positions of 2-D points along the 1-D curve the data trace, found from
+// the data alone: U is the geodesic distance from one end of the curve on a k-nearest-
+// neighbour graph of the points, scaled to [−2, 2]. An outer flow that has unrolled the
+// curve has a manifold coordinate that grows with U (the geodesic recipe regresses onto it).
 type CurveCoords struct {
-	U, V   []float32
+	U      []float32
 	Length float64 // geodesic length of the data's curve, in data units
 	Scale  float64 // latent units per data unit
 }
 
-// Curve-coordinate parameters: neighbours per point, the half-width of the local line fit
-// in data units, and the latent half-range.
+// Curve-coordinate parameters: neighbours per point and the half-range of U.
 const (
 	curveNeighbours = 10
 	curveSpan       = 2.0
@@ -53,11 +50,10 @@ func NewCurveCoords(x nn.Mat) (*CurveCoords, error) {
 	if !(L > 0) || math.IsInf(L, 0) {
 		return nil, ErrNoCurve
 	}
-	c := &CurveCoords{U: make([]float32, n), V: make([]float32, n), Length: L, Scale: 2 * curveSpan / L}
+	c := &CurveCoords{U: make([]float32, n), Length: L, Scale: 2 * curveSpan / L}
 	for i := range d {
 		c.U[i] = float32(d[i]*c.Scale - curveSpan)
 	}
-	c.normals(x, d)
 	return c, nil
 }
 
@@ -69,56 +65,6 @@ func argmax(v []float64) int {
 		}
 	}
 	return b
-}
-
-// normals fits a line to the points within a geodesic window of each point and sets V to the
-// signed, scaled offset from it; the normal is the tangent (oriented along increasing U)
-// turned by +90°, so the sign is consistent along the curve.
-func (c *CurveCoords) normals(x nn.Mat, d []float64) {
-	n := x.Rows
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return d[order[a]] < d[order[b]] })
-	sorted := make([]float64, n)
-	for i, j := range order {
-		sorted[i] = d[j]
-	}
-	// Half-width: about 2 % of the length, at least 12 points' worth of spacing.
-	w := max(0.02*c.Length, 12*c.Length/float64(n))
-	for _, i := range order {
-		lo := sort.SearchFloat64s(sorted, d[i]-w)
-		hi := sort.SearchFloat64s(sorted, d[i]+w)
-		var mx, my, md float64
-		cnt := float64(hi - lo)
-		for k := lo; k < hi; k++ {
-			j := order[k]
-			mx += float64(x.Data[2*j])
-			my += float64(x.Data[2*j+1])
-			md += d[j]
-		}
-		mx, my, md = mx/cnt, my/cnt, md/cnt
-		var sxx, sxy, syy, sdx, sdy float64
-		for k := lo; k < hi; k++ {
-			j := order[k]
-			dx, dy := float64(x.Data[2*j])-mx, float64(x.Data[2*j+1])-my
-			sxx += dx * dx
-			sxy += dx * dy
-			syy += dy * dy
-			sdx += (d[j] - md) * dx
-			sdy += (d[j] - md) * dy
-		}
-		// principal direction of the 2×2 scatter matrix
-		theta := 0.5 * math.Atan2(2*sxy, sxx-syy)
-		tx, ty := math.Cos(theta), math.Sin(theta)
-		if tx*sdx+ty*sdy < 0 {
-			tx, ty = -tx, -ty
-		}
-		nx, ny := -ty, tx
-		off := (float64(x.Data[2*i])-mx)*nx + (float64(x.Data[2*i+1])-my)*ny
-		c.V[i] = float32(off * c.Scale)
-	}
 }
 
 // graph is a symmetric weighted adjacency list.
@@ -326,35 +272,4 @@ func (g *pointGrid) around(i, r int, fn func(j int)) {
 			}
 		}
 	}
-}
-
-// GapWidths returns, for every row of x, the distance to the nearest point that lies on
-// another stretch of the curve: geodesically more than three times as far as in a straight
-// line, and more than 2 % of the curve's length away along it. It is the width of the gap a
-// projection must not jump (small at a spiral's tight centre, half a turn's spacing outside).
-func (c *CurveCoords) GapWidths(x nn.Mat) []float64 {
-	n := x.Rows
-	grid := newPointGrid(x, curveNeighbours)
-	out := make([]float64, n)
-	minGeo := 0.02 * c.Length
-	for i := 0; i < n; i++ {
-		best := math.Inf(1)
-		for r := 1; r <= grid.maxRing(); r++ {
-			grid.around(i, r, func(j int) {
-				d := dist(x, i, j)
-				if d >= best {
-					return
-				}
-				geo := math.Abs(float64(c.U[i]-c.U[j])) / c.Scale
-				if geo > 3*d && geo > minGeo {
-					best = d
-				}
-			})
-			if best <= float64(r-1)*grid.cell {
-				break
-			}
-		}
-		out[i] = best
-	}
-	return out
 }

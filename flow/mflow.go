@@ -115,14 +115,19 @@ func New(cfg Config, seed uint64) (*MFlow, error) {
 		return nil, err
 	}
 	m := &MFlow{Arch: a, P: make([]float32, a.Layout.Len)}
-	for _, c := range a.Couplings {
-		c.Net.Init(m.P, rng)
-	}
-	for i := range a.Inner.Scale.View(m.P) {
-		m.P[a.Inner.Scale.Off+i] = float32(rng.NormFloat64())
-		m.P[a.Inner.Shift.Off+i] = float32(rng.NormFloat64())
-	}
+	a.initParams(m.P, rng)
 	return m, nil
+}
+
+// initParams draws fresh weights for the architecture into p.
+func (ar *Arch) initParams(p []float32, rng *rand.Rand) {
+	for _, c := range ar.Couplings {
+		c.Net.Init(p, rng)
+	}
+	for i := range ar.Inner.Scale.View(p) {
+		p[ar.Inner.Scale.Off+i] = float32(rng.NormFloat64())
+		p[ar.Inner.Shift.Off+i] = float32(rng.NormFloat64())
+	}
 }
 
 // Clone returns a model sharing the architecture with a copy of the parameters.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
@@ -21,11 +20,11 @@ const (
 	// RecipeJoint trains all parameters every step on MSEWeight·MSE + NLLWeight·NLL: the app's
 	// live default, which shows progress from the first step.
 	RecipeJoint Recipe = "joint"
-	// RecipeGeodesic first regresses the outer latent f(x) onto the data's own curve
-	// coordinates (CurveCoords: geodesic position and signed offset, from a nearest-neighbour
-	// graph of the data) for Warm steps, then trains as RecipeJoint with that regression kept
-	// at weight Anchor: the flow starts unrolled, so projection training cannot settle in a
-	// curve that skips half-turns. 2-D data only.
+	// RecipeGeodesic unrolls the data's curve before the projection loss takes over (see
+	// geodesic.go): it regresses the manifold coordinate h_M(x) onto the data's own geodesic
+	// coordinate from several starts and keeps the best ("search", "unroll"), pulls the
+	// curve f⁻¹((u, 0)) onto the data ("align"), then trains as RecipeJoint with the h_M
+	// regression kept at weight Anchor. 2-D data and a 1-D manifold only.
 	RecipeGeodesic Recipe = "geodesic"
 )
 
@@ -43,25 +42,11 @@ type TrainConfig struct {
 	Cosine    bool    // cosine-anneal the learning rate over Epochs
 	MaxNorm   float64 // a gradient norm above this counts as divergence (0 = 1e8)
 	Seed      uint64  // fixes the validation split and batch order
-	// RecipeGeodesic only: warm-start steps, the regression's weight afterwards, the
-	// learning rate after the warm start (0 = LR) and the normal coordinate's weight in the
-	// regression.
-	Warm    int
-	Anchor  float64
-	FineLR  float64
-	VWeight float64
-	// WarmMode selects the warm-start regression: 0 encoder f(x) → coords, 1 decoder
-	// f⁻¹(coords) → x, 2 both.
-	WarmMode int
-	VScale   float64 // the normal coordinate's target is multiplied by this (0 = 1)
-	// DistEps > 0 replaces the projection MSE by the mean smoothed distance
-	// sqrt(|project(x) − x|² + DistEps²) (weighted by MSEWeight).
-	DistEps float64
-	// GapCap > 0 weighs each point's projection error by (median gap / its gap)², capped at
-	// GapCap and normalised to mean 1, where the gap is CurveCoords.GapWidths.
-	GapCap float64
-	// Cycle > 0 restarts a cosine learning-rate schedule from LR every Cycle steps (SGDR).
-	Cycle int
+	// RecipeGeodesic only: candidate starts and regression steps each, further unrolling
+	// steps on the best, alignment steps, and the weight of the h_M regression afterwards.
+	Starts, StartSteps, Unroll, Align int
+	Anchor                            float64
+	JointLR                           float64 // learning rate of the joint phase (0 = LR)
 }
 
 // OriginalTraining returns the original recipe of spec 5.5.
@@ -76,10 +61,13 @@ func (c TrainConfig) Validate() error {
 	switch {
 	case c.Recipe != RecipeOriginal && c.Recipe != RecipeJoint && c.Recipe != RecipeGeodesic:
 		return fmt.Errorf("flow: unknown recipe %q (want %q, %q or %q)", c.Recipe, RecipeOriginal, RecipeJoint, RecipeGeodesic)
-	case c.Warm < 0 || c.Warm > 1_000_000_000:
-		return fmt.Errorf("flow: warm-start steps %d out of range [0, 1e9]", c.Warm)
-	case bad("anchor", c.Anchor) || bad("finelr", c.FineLR) || c.FineLR > 10 || bad("vweight", c.VWeight):
-		return fmt.Errorf("flow: anchor %v, fine-tune lr %v, normal weight %v must be finite and ≥ 0 (lr ≤ 10)", c.Anchor, c.FineLR, c.VWeight)
+	case c.Starts < 0 || c.Starts > 1000 || c.StartSteps < 0 || c.Unroll < 0 || c.Align < 0 ||
+		c.StartSteps > 1_000_000 || c.Unroll > 1_000_000 || c.Align > 1_000_000:
+		return fmt.Errorf("flow: geodesic phases starts=%d×%d, unroll %d, align %d out of range", c.Starts, c.StartSteps, c.Unroll, c.Align)
+	case bad("anchor", c.Anchor):
+		return fmt.Errorf("flow: anchor weight %v must be finite and ≥ 0", c.Anchor)
+	case bad("jointlr", c.JointLR) || c.JointLR > 10:
+		return fmt.Errorf("flow: joint-phase learning rate %v must be in [0, 10]", c.JointLR)
 	case c.Epochs < 1 || c.Epochs > 1_000_000:
 		return fmt.Errorf("flow: epochs %d out of range [1, 1e6]", c.Epochs)
 	case c.Batch < 1 || c.Batch > 1<<20:
@@ -107,11 +95,13 @@ const (
 	PhaseManifold Phase = iota // projection MSE (all parameters)
 	PhaseDensity               // PIE likelihood (inner transform only, original recipe)
 	PhaseJoint                 // both, all parameters
-	PhaseWarm                  // regression onto the data's curve coordinates (geodesic recipe)
+	PhaseSearch                // geodesic recipe: candidate starts regress h_M onto the curve coordinate
+	PhaseUnroll                // geodesic recipe: the best start goes on regressing
+	PhaseAlign                 // geodesic recipe: the curve f⁻¹((u, 0)) is pulled onto the data
 )
 
 func (p Phase) String() string {
-	return [...]string{"manifold", "density", "joint", "warm-start"}[p]
+	return [...]string{"manifold", "density", "joint", "search", "unroll", "align"}[p]
 }
 
 // StepInfo reports one training step.
@@ -129,10 +119,6 @@ type StepInfo struct {
 	Done       bool    // all epochs finished; the model now holds the best weights
 	Throughput float64 // unused by the engine; callers may fill samples/s
 }
-
-// warmWeight scales the warm-start regression (Adam is insensitive to it; it keeps the loss
-// shown on the scale of the weighted projection MSE).
-const warmWeight = 100
 
 // ErrDiverged is wrapped by Step's error when the loss, gradient or weights become
 // non-finite or the gradient norm explodes. The weights are left at their last good values.
@@ -160,13 +146,7 @@ type Trainer struct {
 	bestEpoch  int
 	done       bool
 	err        error
-	targets    nn.Mat    // geodesic recipe: curve coordinates of the training rows
-	tbatch     nn.Mat    // the batch's targets
-	colW       []float64 // per-column weights of the regression
-	rowW       []float32 // gap weights of the training rows
-	browW      []float32 // the batch's
-	allowed    []int     // growing window: rows inside it
-	allowW     float64
+	geo        *geodesic // the geodesic recipe's state (nil for other recipes)
 }
 
 // NewTrainer prepares training of m (which it updates in place) on data (rows×N).
@@ -207,29 +187,11 @@ func NewTrainer(m *MFlow, data nn.Mat, cfg TrainConfig) (*Trainer, error) {
 	}
 	t.adamInner = nn.NewAdam(len(t.innerIdx))
 	if cfg.Recipe == RecipeGeodesic {
-		if m.Cfg.N != 2 || m.Cfg.D != 1 {
-			return nil, fmt.Errorf("flow: the geodesic recipe needs 2-D data and a 1-D manifold, not n=%d d=%d", m.Cfg.N, m.Cfg.D)
-		}
-		cc, err := NewCurveCoords(t.train)
+		g, err := newGeodesic(m, t.train, cfg)
 		if err != nil {
 			return nil, err
 		}
-		t.targets = nn.NewMat(t.train.Rows, 2)
-		vs := float32(cfg.VScale)
-		if vs == 0 {
-			vs = 1
-		}
-		for i := range cc.U {
-			t.targets.Data[2*i], t.targets.Data[2*i+1] = cc.U[i], vs*cc.V[i]
-		}
-		vw := cfg.VWeight
-		if vw == 0 {
-			vw = 1
-		}
-		t.colW = []float64{1, vw}
-		if cfg.GapCap > 0 {
-			t.rowW = gapWeights(cc.GapWidths(t.train), cfg.GapCap)
-		}
+		t.geo = g
 	}
 	return t, nil
 }
@@ -292,10 +254,7 @@ func (t *Trainer) phase() Phase {
 	case RecipeJoint:
 		return PhaseJoint
 	case RecipeGeodesic:
-		if t.step < t.cfg.Warm {
-			return PhaseWarm
-		}
-		return PhaseJoint
+		return t.geo.phase(t.step)
 	}
 	if t.epoch%2 == 1 {
 		return PhaseDensity
@@ -304,12 +263,8 @@ func (t *Trainer) phase() Phase {
 }
 
 func (t *Trainer) lr() float64 {
-	if t.cfg.Recipe == RecipeGeodesic && t.step >= t.cfg.Warm && t.cfg.FineLR > 0 {
-		return t.cfg.FineLR
-	}
-	if t.cfg.Cycle > 0 {
-		ph := float64(t.step%t.cfg.Cycle) / float64(t.cfg.Cycle)
-		return t.cfg.LR * (0.02 + 0.98*0.5*(1+math.Cos(math.Pi*ph)))
+	if t.geo != nil && t.cfg.JointLR > 0 && t.geo.phase(t.step) == PhaseJoint {
+		return t.cfg.JointLR
 	}
 	if !t.cfg.Cosine {
 		return t.cfg.LR
@@ -372,41 +327,18 @@ func (t *Trainer) Step() (StepInfo, error) {
 		for i := 0; i < n; i++ {
 			copy(t.batch.Row(i), t.train.Row(t.order[t.pos+i]))
 		}
-		if ph == PhaseWarm && t.cfg.WarmMode == 3 {
-			t.growBatch(n)
-		}
-		if t.targets.Rows > 0 {
-			if t.tbatch.Rows != n {
-				t.tbatch = nn.NewMat(n, 2)
-			}
-			for i := 0; i < n; i++ {
-				copy(t.tbatch.Row(i), t.targets.Row(t.order[t.pos+i]))
-			}
-		}
+		batchRows := t.order[t.pos : t.pos+n]
 		t.pos += n
 		clear(t.grad)
 		var loss float64
-		if ph == PhaseWarm && t.cfg.WarmMode != 3 {
-			loss = t.regress(warmWeight)
-		} else if t.targets.Rows > 0 && t.cfg.Anchor > 0 {
-			loss += t.regress(t.cfg.Anchor)
+		if t.geo != nil {
+			loss += t.geo.grad(t, ph, batchRows)
 		}
-		grow := ph == PhaseWarm && t.cfg.WarmMode == 3
-		if ph != PhaseDensity && (ph != PhaseWarm || grow) && t.cfg.MSEWeight > 0 {
-			if t.rowW != nil {
-				t.browW = t.browW[:0]
-				for i := 0; i < n; i++ {
-					t.browW = append(t.browW, t.rowW[t.order[t.pos-n+i]])
-				}
-				info.MSE = t.m.WeightedMSEGrad(t.ws, t.batch, t.browW, t.cfg.MSEWeight, t.grad)
-			} else if t.cfg.DistEps > 0 {
-				info.MSE = t.m.DistGrad(t.ws, t.batch, t.cfg.DistEps, t.cfg.MSEWeight, t.grad)
-			} else {
-				info.MSE = t.m.MSEGrad(t.ws, t.batch, t.cfg.MSEWeight, t.grad)
-			}
+		if ph.trainsProjection() && t.cfg.MSEWeight > 0 {
+			info.MSE = t.m.MSEGrad(t.ws, t.batch, t.cfg.MSEWeight, t.grad)
 			loss += t.cfg.MSEWeight * info.MSE
 		}
-		if ph != PhaseManifold && (ph != PhaseWarm || grow) && t.cfg.NLLWeight > 0 {
+		if (ph == PhaseDensity || ph == PhaseJoint) && t.cfg.NLLWeight > 0 {
 			info.NLL = t.m.NLLGrad(t.ws, t.batch, t.cfg.PIEEps, t.cfg.NLLWeight, ph == PhaseDensity, t.grad)
 			loss += t.cfg.NLLWeight * info.NLL
 		}
@@ -443,6 +375,9 @@ func (t *Trainer) Step() (StepInfo, error) {
 		}
 		t.step++
 		info.Step = t.step
+		if t.geo != nil {
+			t.geo.afterStep(t)
+		}
 	}
 	if t.pos >= len(t.order) {
 		info.EpochEnd = true
@@ -466,80 +401,8 @@ func (t *Trainer) Step() (StepInfo, error) {
 	return info, nil
 }
 
-// gapWeights turns gap widths into row weights (median/gap)², capped and normalised to mean 1.
-func gapWeights(gaps []float64, cap float64) []float32 {
-	s := append([]float64(nil), gaps...)
-	sort.Float64s(s)
-	med := s[len(s)/2]
-	w := make([]float64, len(gaps))
-	var sum float64
-	for i, g := range gaps {
-		v := cap
-		if g > 0 && !math.IsInf(g, 0) {
-			v = min(cap, (med/g)*(med/g))
-		} else if math.IsInf(g, 1) {
-			v = 1
-		}
-		w[i] = v
-		sum += v
-	}
-	out := make([]float32, len(w))
-	for i, v := range w {
-		out[i] = float32(v * float64(len(w)) / sum)
-	}
-	return out
-}
-
-// growBatch replaces the batch by n training rows drawn from the points whose geodesic
-// coordinate lies within the window that grows from the middle of the curve over the warm
-// start (WarmMode 3).
-func (t *Trainer) growBatch(n int) {
-	w := 0.25 + 1.8*float64(t.step)/float64(max(t.cfg.Warm, 1))
-	if t.allowW != w {
-		t.allowed = t.allowed[:0]
-		for i := 0; i < t.targets.Rows; i++ {
-			if math.Abs(float64(t.targets.Data[2*i])) <= w {
-				t.allowed = append(t.allowed, i)
-			}
-		}
-		t.allowW = w
-	}
-	if len(t.allowed) == 0 {
-		return
-	}
-	for i := 0; i < n; i++ {
-		copy(t.batch.Row(i), t.train.Row(t.allowed[t.rng.IntN(len(t.allowed))]))
-	}
-}
-
-// regress adds the geodesic regression of the batch (encoder, decoder or both, by WarmMode)
-// at weight w into t.grad and returns its weighted loss.
-func (t *Trainer) regress(w float64) float64 {
-	var l float64
-	mode := t.cfg.WarmMode
-	if mode == 4 {
-		mode = 0
-		if t.step >= t.cfg.Warm/2 {
-			mode = 2
-		}
-	}
-	if mode == 2 && t.step >= t.cfg.Warm/2 && t.cfg.WarmMode == 4 {
-		// second half: decoder regression with the normal coordinate zero
-		l += w * t.m.OuterTargetGrad(t.ws, t.batch, t.tbatch, t.colW, w, t.grad)
-		for i := 0; i < t.tbatch.Rows; i++ {
-			t.tbatch.Data[2*i+1] = 0
-		}
-		l += w * t.m.InverseTargetGrad(t.ws, t.batch, t.tbatch, []float64{1, 1}, w, t.grad)
-		return l
-	}
-	if mode != 1 {
-		l += w * t.m.OuterTargetGrad(t.ws, t.batch, t.tbatch, t.colW, w, t.grad)
-	}
-	if mode != 0 {
-		l += w * t.m.InverseTargetGrad(t.ws, t.batch, t.tbatch, []float64{1, 1}, w, t.grad)
-	}
-	return l
-}
+// trainsProjection reports whether a phase optimises the projection MSE.
+func (p Phase) trainsProjection() bool { return p == PhaseManifold || p == PhaseJoint }
 
 func (t *Trainer) diverged(info StepInfo) error {
 	if finite(info.Loss) && finite(info.GradNorm) && info.GradNorm <= t.cfg.MaxNorm {

@@ -68,8 +68,8 @@ type runsFlags struct {
 	set                                                        map[string]bool
 	stepsS, hidden, blocks, bins, batch                        int
 	lr, clip, nllW                                             float64
-	warm                                                       int
-	anchor, fineLR, vWeight                                    float64
+	starts, startSteps, unroll, align                          int
+	anchor, jointLR                                            float64
 }
 
 func runRuns(env *Env, args []string) error {
@@ -104,10 +104,12 @@ func runRuns(env *Env, args []string) error {
 	fs.Float64Var(&f.lr, "lr", 0, "override: Adam learning rate")
 	fs.Float64Var(&f.clip, "clip", 0, "override: gradient-norm clipping (0 = off)")
 	fs.Float64Var(&f.nllW, "nll-weight", 0, "override: weight of the PIE likelihood")
-	fs.IntVar(&f.warm, "warm", 0, "override (geodesic recipe): warm-start steps")
-	fs.Float64Var(&f.anchor, "anchor", 0, "override (geodesic recipe): weight of the curve-coordinate regression after the warm start")
-	fs.Float64Var(&f.fineLR, "fine-lr", 0, "override (geodesic recipe): learning rate after the warm start")
-	fs.Float64Var(&f.vWeight, "v-weight", 0, "override (geodesic recipe): weight of the normal coordinate in the regression")
+	fs.IntVar(&f.starts, "starts", 0, "override (geodesic recipe): candidate starts")
+	fs.IntVar(&f.startSteps, "start-steps", 0, "override (geodesic recipe): regression steps per start")
+	fs.IntVar(&f.unroll, "unroll", 0, "override (geodesic recipe): unrolling steps on the best start")
+	fs.IntVar(&f.align, "align", 0, "override (geodesic recipe): aligning steps")
+	fs.Float64Var(&f.jointLR, "joint-lr", 0, "override (geodesic recipe): learning rate of the joint phase")
+	fs.Float64Var(&f.anchor, "anchor", 0, "override (geodesic recipe): weight of the h_M regression in the joint phase")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -186,7 +188,8 @@ func (f *runsFlags) override(s *run.Settings) error {
 	}{
 		{"steps-s", &s.Flow.Steps, &f.stepsS}, {"hidden", &s.Flow.Hidden, &f.hidden},
 		{"blocks", &s.Flow.Blocks, &f.blocks}, {"bins", &s.Flow.Bins, &f.bins}, {"batch", &s.Train.Batch, &f.batch},
-		{"warm", &s.Train.Warm, &f.warm},
+		{"starts", &s.Train.Starts, &f.starts}, {"start-steps", &s.Train.StartSteps, &f.startSteps},
+		{"unroll", &s.Train.Unroll, &f.unroll}, {"align", &s.Train.Align, &f.align},
 	} {
 		if f.set[o.name] {
 			*o.dst = *o.src
@@ -196,7 +199,7 @@ func (f *runsFlags) override(s *run.Settings) error {
 		name     string
 		dst, src *float64
 	}{{"lr", &s.Train.LR, &f.lr}, {"clip", &s.Train.Clip, &f.clip}, {"nll-weight", &s.Train.NLLWeight, &f.nllW},
-		{"anchor", &s.Train.Anchor, &f.anchor}, {"fine-lr", &s.Train.FineLR, &f.fineLR}, {"v-weight", &s.Train.VWeight, &f.vWeight}} {
+		{"anchor", &s.Train.Anchor, &f.anchor}, {"joint-lr", &s.Train.JointLR, &f.jointLR}} {
 		if f.set[o.name] {
 			*o.dst = *o.src
 		}

@@ -136,7 +136,7 @@ func TestRunsBadFlags(t *testing.T) {
 		{[]string{"--steps", "10", "--epochs", "2", "--out", out}, "both given"},
 		{[]string{"--check-every", "-1", "--out", out}, "--check-every"},
 		{[]string{"--jobs", "0", "--out", out}, "--jobs"},
-		{[]string{"--recipe", "magic", "--out", out}, "default, joint, original"},
+		{[]string{"--recipe", "magic", "--out", out}, "default, geodesic, joint, original"},
 		{[]string{"--config", "huge", "--out", out}, "live, original"},
 		{[]string{"--data", filepath.Join(dir, "missing.csv"), "--out", out}, "missing.csv"},
 		{[]string{"--grid", "g.gif", "--out", out}, "PNG"},

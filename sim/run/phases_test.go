@@ -10,11 +10,11 @@ import (
 
 func TestPhaseBuilderRecordsChangesImmutably(t *testing.T) {
 	var b phaseBuilder
-	for step, ph := range []flow.Phase{flow.PhaseWarm, flow.PhaseWarm, flow.PhaseJoint, flow.PhaseJoint, flow.PhaseManifold} {
+	for step, ph := range []flow.Phase{flow.PhaseSearch, flow.PhaseSearch, flow.PhaseJoint, flow.PhaseJoint, flow.PhaseManifold} {
 		b.add(step+1, ph)
 	}
 	v := b.view()
-	want := []PhaseMark{{0, flow.PhaseWarm}, {2, flow.PhaseJoint}, {4, flow.PhaseManifold}}
+	want := []PhaseMark{{0, flow.PhaseSearch}, {2, flow.PhaseJoint}, {4, flow.PhaseManifold}}
 	if v.Len() != len(want) {
 		t.Fatalf("%d marks, want %d", v.Len(), len(want))
 	}

@@ -54,7 +54,7 @@ type Recipe struct {
 }
 
 var recipes = []Recipe{
-	{Name: "geodesic", Doc: "warm start: regress the flow's latent onto the data's geodesic curve coordinates, then MSE×100 + NLL×0.01 with the regression kept",
+	{Name: "geodesic", Doc: "unroll first: 4 starts regress h_M onto the data's geodesic coordinate, the best is kept and its curve pulled onto the data, then MSE×100 + NLL×0.01",
 		Train: GeodesicTraining, Weights: WeightsLast},
 	{Name: "joint", Doc: "the app's live default: MSE×100 + NLL×0.01 every step, lr 2e-3, batch 256",
 		Train: func() flow.TrainConfig { return DefaultSettings().Train }, Weights: WeightsLast},
@@ -62,12 +62,13 @@ var recipes = []Recipe{
 		Train: flow.OriginalTraining, Weights: WeightsBest},
 }
 
-// GeodesicTraining returns the geodesic recipe's hyper-parameters (flow.RecipeGeodesic) on
-// top of the live training defaults.
+// GeodesicTraining returns the geodesic recipe (flow.RecipeGeodesic) on top of the live
+// training defaults: 4 starts × 300 steps, 600 unrolling and 1000 aligning steps, then
+// MSE×100 + NLL×0.01 with the h_M regression kept at weight 10.
 func GeodesicTraining() flow.TrainConfig {
 	c := DefaultSettings().Train
 	c.Recipe = flow.RecipeGeodesic
-	c.Warm = 600
+	c.Starts, c.StartSteps, c.Unroll, c.Align, c.Anchor = 4, 300, 600, 1000, 10
 	return c
 }
 

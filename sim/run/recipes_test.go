@@ -37,7 +37,7 @@ func TestRecipeRegistry(t *testing.T) {
 			t.Errorf("LookupRecipe(%q, %q) = %s (%v), %v; want %s (%v)", c.config, c.recipe, r.Name, r.Weights, err, c.name, c.weights)
 		}
 	}
-	if _, err := RecipeSettings("live", "magic"); err == nil || !strings.Contains(err.Error(), "default, joint, original") {
+	if _, err := RecipeSettings("live", "magic"); err == nil || !strings.Contains(err.Error(), "default, geodesic, joint, original") {
 		t.Errorf("unknown recipe: %v, want an error listing the names", err)
 	}
 	if _, err := RecipeSettings("huge", "joint"); err == nil || !strings.Contains(err.Error(), "live, original") {

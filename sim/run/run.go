@@ -427,7 +427,11 @@ func (w *worker) build(s Settings, data nn.Mat, from *flow.MFlow) error {
 			return err
 		}
 	}
-	tr, err := flow.NewTrainer(m, data, s.trainConfig())
+	tc := s.trainConfig()
+	if from != nil {
+		tc = tc.Continued() // trained weights: no start-up phases that would replace them
+	}
+	tr, err := flow.NewTrainer(m, data, tc)
 	if err != nil {
 		return err
 	}
