@@ -66,7 +66,7 @@ func TestRunsWritesCSVGridAndWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(text)), "\n")
-	if len(lines) != 4 || lines[0] != strings.Join(study.Header, ",") || !strings.HasPrefix(lines[1], "2,live,joint,40,") || !strings.HasPrefix(lines[3], "6,") {
+	if len(lines) != 4 || lines[0] != strings.Join(study.Header, ",") || !strings.HasPrefix(lines[1], "2,live,geodesic,40,") || !strings.HasPrefix(lines[3], "6,") {
 		t.Errorf("CSV:\n%s", text)
 	}
 	for _, seed := range []string{"2", "5", "6"} {

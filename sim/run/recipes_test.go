@@ -9,7 +9,7 @@ import (
 )
 
 func TestRecipeRegistry(t *testing.T) {
-	if got := RecipeNames(); !reflect.DeepEqual(got, []string{"default", "joint", "original"}) {
+	if got := RecipeNames(); !reflect.DeepEqual(got, []string{"default", "geodesic", "joint", "original"}) {
 		t.Errorf("RecipeNames() = %v", got)
 	}
 	for _, c := range []struct {
@@ -19,7 +19,8 @@ func TestRecipeRegistry(t *testing.T) {
 		weights        Weights
 	}{
 		{"live", "joint", DefaultSettings(), "joint", WeightsLast},
-		{"live", "default", DefaultSettings(), "joint", WeightsLast},
+		{"live", "default", Settings{Flow: flow.LiveConfig(), Train: GeodesicTraining(), Seed: 1}, "geodesic", WeightsLast},
+		{"live", "geodesic", Settings{Flow: flow.LiveConfig(), Train: GeodesicTraining(), Seed: 1}, "geodesic", WeightsLast},
 		{"original", "original", OriginalSettings(), "original", WeightsBest},
 		{"original", "default", OriginalSettings(), "original", WeightsBest},
 		{"live", "original", Settings{Flow: flow.LiveConfig(), Train: flow.OriginalTraining(), Seed: 1}, "original", WeightsBest},
