@@ -443,6 +443,15 @@ func TestRecordWholeWindow(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "window")
 	h := newHarness(t)
+	// The quality badge appears when the background watcher's first measurement arrives: a
+	// real change of the window. Let it arrive before the idle frames below.
+	for deadline := time.Now().Add(20 * time.Second); !h.u.lab.qualityReady(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the quality watcher measured nothing within 20 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.frame()
 	p := &h.u.panel.record
 	p.target.Value, p.format.Value = targetWindow, formatPNG
 	p.path.SetText(dir)
