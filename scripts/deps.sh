@@ -35,8 +35,10 @@ for g in "${groups[@]}"; do
 	esac
 done
 
+# installed reports whether a package is installed. No pipe: with pipefail, `dpkg -s | grep -q`
+# fails at random when grep exits early and dpkg dies of SIGPIPE (seen with libc6-dev).
 installed() {
-	dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
 missing=()

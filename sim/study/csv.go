@@ -166,7 +166,23 @@ func parseRow(rec []string) (Row, error) {
 	if r.Steps < 0 || math.IsNaN(r.Secs) || r.Config == "" || r.Recipe == "" {
 		return Row{}, errors.New("seed, config, recipe, steps and secs must not be empty")
 	}
+	if !isName(r.Config) || !isName(r.Recipe) {
+		return Row{}, fmt.Errorf("config %q or recipe %q is not a name (letters, digits, '-', '_', '.', '/' only)", r.Config, r.Recipe)
+	}
 	return r, nil
+}
+
+// isName reports whether s is a config or recipe name: printable ASCII without spaces,
+// quotes or commas, so that it survives a CSV round trip unchanged (the fuzzer found a
+// name holding "\r\r\n", which csv turns into "\n").
+func isName(s string) bool {
+	for _, c := range s {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./+", c)
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Merge joins the rows of several parts (named for errors): no (config, recipe, seed) may
