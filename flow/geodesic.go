@@ -40,6 +40,7 @@ type geodesic struct {
 	targets  nn.Mat // (U, 0) for every training row
 	tbatch   nn.Mat
 	hOnly    []float64 // regression weights: h_M only
+	both     []float64 // regression weights: both coordinates (the decoder side)
 	cand     int       // candidate being trained in the search phase
 	bestLoss float64
 	bestP    []float32
@@ -53,7 +54,7 @@ func newGeodesic(m *MFlow, train nn.Mat, cfg TrainConfig) (*geodesic, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &geodesic{cfg: cfg, targets: nn.NewMat(train.Rows, 2), hOnly: []float64{1, 0}, bestLoss: math.Inf(1)}
+	g := &geodesic{cfg: cfg, targets: nn.NewMat(train.Rows, 2), hOnly: []float64{1, 0}, both: []float64{1, 1}, bestLoss: math.Inf(1)}
 	for i, u := range cc.U {
 		g.targets.Data[2*i] = u
 	}
@@ -99,7 +100,7 @@ func (g *geodesic) grad(t *Trainer, ph Phase, rows []int) float64 {
 	}
 	loss := w * t.m.OuterTargetGrad(t.ws, t.batch, g.tbatch, g.hOnly, w, t.grad)
 	if ph == PhaseAlign || ph == PhaseJoint {
-		loss += w * t.m.InverseTargetGrad(t.ws, t.batch, g.tbatch, []float64{1, 1}, w, t.grad)
+		loss += w * t.m.InverseTargetGrad(t.ws, t.batch, g.tbatch, g.both, w, t.grad)
 	}
 	return loss
 }
