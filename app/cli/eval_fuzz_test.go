@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mflowlab/mflowlab/internal/fuzzseed"
 )
 
 // FuzzReadPoints feeds arbitrary bytes to ReadPoints, the reader of eval's --in file: an
@@ -20,15 +22,9 @@ func FuzzReadPoints(f *testing.F) {
 	f.Add([]byte(strings.Repeat("7", 70000)))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(dir, "points.csv")
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		p := fuzzseed.Input(t, dir, "points.csv", data)
 		pts, err := ReadPoints(p)
-		if err != nil {
-			if !strings.Contains(err.Error(), p) {
-				t.Fatalf("error does not name the file: %v", err)
-			}
+		if fuzzseed.Rejected(t, err, p) {
 			return
 		}
 		if pts.Rows < 1 || pts.Cols != 2 || len(pts.Data) != 2*pts.Rows {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/mflowlab/mflowlab/attack"
@@ -90,15 +89,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(dir, "in.mflsession")
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		p := fuzzseed.Input(t, dir, "in.mflsession", data)
 		s, err := Load(p)
-		if err != nil {
-			if !strings.Contains(err.Error(), p) {
-				t.Fatalf("error does not name the file: %v", err)
-			}
+		if fuzzseed.Rejected(t, err, p) {
 			return
 		}
 		if len(s.Flow.P) > 1<<16 || s.Points != nil && s.Points.N() > 1<<14 {

@@ -5,6 +5,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
 )
 
 // Unchecked repacks the zip archive b with every member stored uncompressed and a CRC-32 of
@@ -40,4 +44,28 @@ func Unchecked(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Input writes data to dir/name for a fuzz target whose loader reads files, and returns the
+// path.
+func Input(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Rejected reports whether a loader refused its input (err non-nil), failing t when the
+// error does not name the file at path.
+func Rejected(t testing.TB, err error, path string) bool {
+	t.Helper()
+	if err == nil {
+		return false
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Fatalf("error does not name the file: %v", err)
+	}
+	return true
 }
