@@ -16,7 +16,9 @@ import (
 	"gioui.org/unit"
 
 	"github.com/mflowlab/mflowlab/app/cli"
-	"github.com/mflowlab/mflowlab/ui/plane"
+	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/plane"
 )
 
 // runBenchFrame measures the full window's frame time with every layer on, the default
@@ -51,12 +53,11 @@ func runBenchFrame(env *cli.Env, args []string) error {
 		m.prof = pf
 	}
 	windowProcs()
-	var opts Options
-	opts.Paused = *paused
+	po := plane.Options{Paused: *paused, AllLayers: true}
 	if *window {
-		err = benchWindow(env, size, opts, m)
+		err = benchWindow(env, size, po, m)
 	} else {
-		err = benchOffscreen(env, size, opts, m)
+		err = benchOffscreen(env, size, po, m)
 	}
 	if err != nil {
 		return err
@@ -77,7 +78,8 @@ func runBenchFrame(env *cli.Env, args []string) error {
 
 // frameMeter records frame times after a warm-up.
 type frameMeter struct {
-	u      *UI
+	u      *shell.UI
+	p      *plane.Plane
 	want   int
 	warm   time.Duration
 	prof   *os.File
@@ -105,14 +107,14 @@ func (m *frameMeter) add(d time.Duration) bool {
 		return false
 	}
 	if m.start.IsZero() {
-		m.start, m.step0 = now, m.u.lab.run.Latest().Step
+		m.start, m.step0 = now, m.p.Run().Latest().Step
 		if m.prof != nil {
 			pprof.StartCPUProfile(m.prof)
 		}
 		return false
 	}
-	if r := m.u.pv.shown; r != nil && r.version != m.raster {
-		m.raster = r.version
+	if img, v := m.u.Current().Picture(); img != nil && v != m.raster {
+		m.raster = v
 		m.rasters++
 		m.dsNew = append(m.dsNew, d)
 	} else {
@@ -135,14 +137,9 @@ func (m *frameMeter) report(size image.Point) string {
 	if len(ds) == 0 {
 		return "frame_ms=NaN fps=0"
 	}
-	rast, sceneMS := 0.0, 0.0
-	if r := m.u.pv.shown; r != nil {
-		rast = r.ms
-		if r.res != nil {
-			sceneMS = r.res.ComputeMS
-		}
-	}
-	steps := m.u.lab.run.Latest().Step - m.step0
+	rast, sceneMS := m.p.RasterTimes()
+	steps := m.p.Run().Latest().Step - m.step0
+	_, layoutMS := m.u.FrameMedian()
 	drag := ""
 	if len(m.dragFrames) > 0 {
 		fr := slices.Clone(m.dragFrames)
@@ -151,23 +148,36 @@ func (m *frameMeter) report(size image.Point) string {
 	}
 	return fmt.Sprintf("frame_ms=%.2f fps=%.1f p90_ms=%.2f new_plane_ms=%.2f same_plane_ms=%.2f layout_ms=%.2f raster_ms=%.2f scene_ms=%.0f size=%dx%d frames=%d plane_updates=%d train_steps_per_s=%.0f",
 		ms(ds[len(ds)/2]), float64(len(ds))/m.wall.Seconds(), ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
-		ms(m.u.stats.LayoutMedian()), rast, sceneMS, size.X, size.Y, len(ds), m.rasters, float64(steps)/m.wall.Seconds()) + drag
+		layoutMS, rast, sceneMS, size.X, size.Y, len(ds), m.rasters, float64(steps)/m.wall.Seconds()) + drag
 }
 
-// setupBench turns every layer and the frame statistics on.
-func setupBench(u *UI) {
-	u.pv.layers = plane.LayerAll
-	u.showFPS = true
+// benchShell opens the shell for a frame benchmark with every plane layer and the frame
+// statistics on.
+func benchShell(env *cli.Env, so shell.Options, po plane.Options, m *frameMeter) *shell.UI {
+	u := newShell(env.Ctx, so, po)
+	u.ShowTimings(true)
+	m.u, m.p = u, u.Workspace(ws.Plane).(*plane.Plane)
+	return u
 }
+
+// driver draws offscreen frames of a shell for the plane's drag measurement.
+type driver struct {
+	o *shell.Offscreen
+	u *shell.UI
+}
+
+func (d driver) Pointer(kind pointer.Kind, at f32.Point, buttons pointer.Buttons) {
+	d.o.Pointer(kind, at, buttons)
+}
+
+func (d driver) Frame() error { _, err := d.o.Frame(d.u); return err }
 
 // benchOffscreen draws frames back to back on the headless GPU, sweeping the pointer over
 // the plane so that the hover readout works too.
-func benchOffscreen(env *cli.Env, size image.Point, opts Options, m *frameMeter) error {
-	u := NewUI(env.Ctx, opts)
+func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, m *frameMeter) error {
+	u := benchShell(env, shell.Options{}, po, m)
 	defer u.Close()
-	setupBench(u)
-	m.u = u
-	o, err := newOffscreen(size)
+	o, err := shell.NewOffscreen(size)
 	if err != nil {
 		return err
 	}
@@ -188,77 +198,17 @@ func benchOffscreen(env *cli.Env, size image.Point, opts Options, m *frameMeter)
 		}
 	}
 	if env.Ctx.Err() == nil {
-		m.dragFrames, m.dragWaits = dragLatency(o, u, 30)
+		m.dragFrames, m.dragWaits = m.p.DragLatency(driver{o, u}, 30)
 	}
 	return nil
 }
 
-// frameInterval is the frame period of a 60 Hz display.
-const frameInterval = time.Second / 60
-
-// dragLatency drags the first probe with the mouse in n steps of a few pixels, drawing
-// frames at 60 Hz, and returns for each step the frames drawn and the time until the plane
-// shows the probe (with its attack and projection) at the pointer's new place.
-func dragLatency(o *offscreen, u *UI, n int) (frames []int, waits []time.Duration) {
-	if len(u.pv.probes.list) == 0 {
-		return nil, nil
-	}
-	id, x0 := u.pv.probes.list[0].ID, u.pv.probes.list[0].X
-	px, py := u.pv.view.ToPixel(x0[0], x0[1])
-	at := f32.Pt(px, py)
-	o.Pointer(pointer.Press, at, pointer.ButtonPrimary)
-	defer func() {
-		o.Pointer(pointer.Release, at, 0)
-		_, _ = o.Frame(u)
-	}()
-	for k := 0; k < n; k++ {
-		at = at.Add(f32.Pt(float32(3+k%4), float32(k%3-1)))
-		o.Pointer(pointer.Move, at, pointer.ButtonPrimary)
-		t0 := time.Now()
-		for f := 1; f <= 240; f++ {
-			// Frames at 60 Hz, as a display paces them (back-to-back frames would leave
-			// the background workers no time at all).
-			tick := time.Now()
-			if _, err := o.Frame(u); err != nil {
-				return frames, waits
-			}
-			if d := time.Until(tick.Add(frameInterval)); d > 0 {
-				time.Sleep(d)
-			}
-			q, ok := u.pv.probes.Get(id)
-			if ok && showsProbeAt(u, id, q.X) {
-				frames, waits = append(frames, f), append(waits, time.Since(t0))
-				break
-			}
-		}
-	}
-	return frames, waits
-}
-
-// showsProbeAt reports whether the painted raster has probe id at x (a scene's probe results
-// are complete — attack, projection, case — even while slower layers are still pending).
-func showsProbeAt(u *UI, id int, x [2]float64) bool {
-	r := u.pv.shown
-	if r == nil || r.res == nil {
-		return false
-	}
-	for _, p := range r.res.Probes {
-		if p.ID == id {
-			return p.X == x
-		}
-	}
-	return false
-}
-
 // benchWindow draws frames in an OS window, asking for the next frame after each one.
-func benchWindow(env *cli.Env, size image.Point, opts Options, m *frameMeter) error {
+func benchWindow(env *cli.Env, size image.Point, po plane.Options, m *frameMeter) error {
 	w := new(gioapp.Window)
 	w.Option(gioapp.Title("mflowlab bench"), gioapp.Size(unit.Dp(size.X), unit.Dp(size.Y)))
-	opts.Invalidate = w.Invalidate
-	u := NewUI(env.Ctx, opts)
+	u := benchShell(env, shell.Options{Invalidate: w.Invalidate}, po, m)
 	defer u.Close()
-	setupBench(u)
-	m.u = u
 	var ops op.Ops
 	for {
 		switch e := w.Event().(type) {

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/mflowlab/mflowlab/app/cli"
+	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/plane"
 	"github.com/mflowlab/mflowlab/sim/study"
 	"github.com/mflowlab/mflowlab/sim/watch"
 )
@@ -90,7 +93,7 @@ func runBenchLearn(env *cli.Env, args []string) error {
 		return err
 	}
 	windowProcs()
-	o, err := newOffscreen(f.size)
+	o, err := shell.NewOffscreen(f.size)
 	if err != nil {
 		return err
 	}
@@ -122,14 +125,13 @@ func runBenchLearn(env *cli.Env, args []string) error {
 // learnSeed opens a fresh window, resets training to seed as the panel's Reset does, plays
 // and draws frames at 60 Hz until the quality watcher reports learned or the timeout
 // passes. Frame times are appended to frames.
-func learnSeed(env *cli.Env, o *offscreen, seed uint64, timeout time.Duration, frames *[]time.Duration) (learnResult, error) {
+func learnSeed(env *cli.Env, o *shell.Offscreen, seed uint64, timeout time.Duration, frames *[]time.Duration) (learnResult, error) {
 	opened := time.Now()
-	u := NewUI(env.Ctx, Options{Paused: true})
+	u := newShell(env.Ctx, shell.Options{}, plane.Options{Paused: true})
 	defer u.Close()
-	tp := &u.panel.train
-	tp.seed.SetText(strconv.FormatUint(seed, 10))
-	tp.reset()
-	u.lab.run.Start()
+	p := u.Workspace(ws.Plane).(*plane.Plane)
+	p.ResetSeed(seed)
+	p.Run().Start()
 	res := learnResult{seed: seed, timeout: timeout}
 	for {
 		if err := env.Ctx.Err(); err != nil {
@@ -141,9 +143,9 @@ func learnSeed(env *cli.Env, o *offscreen, seed uint64, timeout time.Duration, f
 			return res, err
 		}
 		*frames = append(*frames, d)
-		snap := u.lab.run.Latest()
+		snap := p.Run().Latest()
 		res.steps = snap.Step
-		if st := u.lab.quality(); st != nil {
+		if st := p.Quality(); st != nil {
 			res.last = st
 			if st.Learned() {
 				res.learned, res.secs = true, st.LearnedAt.Sub(opened).Seconds()
@@ -161,7 +163,7 @@ func learnSeed(env *cli.Env, o *offscreen, seed uint64, timeout time.Duration, f
 		if time.Since(opened) >= timeout {
 			return res, nil
 		}
-		if w := time.Until(tick.Add(frameInterval)); w > 0 {
+		if w := time.Until(tick.Add(ws.FrameInterval)); w > 0 {
 			time.Sleep(w)
 		}
 	}

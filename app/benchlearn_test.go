@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mflowlab/mflowlab/app/cli"
+	"github.com/mflowlab/mflowlab/app/shell"
 )
 
 func testEnv() (*cli.Env, *bytes.Buffer) {
@@ -50,7 +51,7 @@ func TestBenchLearnTinyRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("headless window run skipped in -short mode")
 	}
-	if o, err := newOffscreen(image.Pt(800, 500)); err != nil {
+	if o, err := shell.NewOffscreen(image.Pt(800, 500)); err != nil {
 		t.Skipf("no headless GPU (EGL): %v", err)
 	} else {
 		o.Close()

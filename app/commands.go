@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,10 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"gioui.org/f32"
 	"gioui.org/io/pointer"
 
 	"github.com/mflowlab/mflowlab/app/cli"
+	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/plane"
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/sim/run"
 	"github.com/mflowlab/mflowlab/ui/charts"
@@ -87,26 +88,25 @@ func runScreenshot(env *cli.Env, args []string) error {
 	if _, err := run.LookupRecipe(run.LiveConfig, *recipe); err != nil {
 		return fmt.Errorf("--recipe: %w", err)
 	}
-	u := NewUI(env.Ctx, Options{Sync: true, Paused: true})
+	u := newShell(env.Ctx, shell.Options{Sync: true}, plane.Options{Paused: true})
 	defer u.Close()
+	p := u.Workspace(ws.Plane).(*plane.Plane)
 	if *recipe != run.DefaultRecipe {
-		u.panel.train.chooseRecipe(*recipe)
+		p.ChooseRecipe(*recipe)
 	}
 	if *sessPath != "" {
-		s, d, err := readSession(*sessPath)
-		if err != nil {
+		if err := u.LoadSessionNow(*sessPath); err != nil {
 			return err
 		}
-		u.applySession(*sessPath, s, d)
 	} else if static != nil {
-		u.lab.static, u.lab.staticVersion, u.lab.staticSource = static, u.lab.next(), *flowPath
-	} else if err := trainSteps(env.Ctx, u, *steps, env); err != nil {
+		if err := p.Receive(&ws.FlowRef{Flow: static, Source: *flowPath}); err != nil {
+			return err
+		}
+	} else if err := p.Train(env.Ctx, *steps, env.Stderr); err != nil {
 		return err
 	}
-	if len(u.pv.probes.list) > 0 {
-		u.pv.probes.Select(u.pv.probes.list[0].ID) // show a selected probe and its outcome
-	}
-	o, err := newOffscreen(size)
+	p.SelectFirstProbe() // show a selected probe and its outcome
+	o, err := shell.NewOffscreen(size)
 	if err != nil {
 		return err
 	}
@@ -115,13 +115,12 @@ func runScreenshot(env *cli.Env, args []string) error {
 		return err
 	}
 	if hoverOn {
-		x, y := u.pv.view.ToPixel(hx, hy)
-		o.Pointer(pointer.Move, f32.Pt(x, y), 0)
+		o.Pointer(pointer.Move, p.ToPixel(hx, hy), 0)
 	}
 	// Let the background chart jobs and the quality measurement finish, then draw the
 	// final frame.
 	deadline := time.Now().Add(2 * time.Minute)
-	for !(u.panel.charts.ready() && u.lab.qualityReady()) && time.Now().Before(deadline) {
+	for !u.Current().Ready() && time.Now().Before(deadline) {
 		if err := env.Ctx.Err(); err != nil {
 			return err
 		}
@@ -140,29 +139,6 @@ func runScreenshot(env *cli.Env, args []string) error {
 	if err := charts.SavePNG(*out, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s (%dx%d, step %d)\n", *out, size.X, size.Y, u.lab.run.Latest().Step)
-	return nil
-}
-
-// trainSteps runs the lab's training for n steps and waits for them.
-func trainSteps(ctx context.Context, u *UI, n int, env *cli.Env) error {
-	if n == 0 {
-		return nil
-	}
-	r := u.lab.run
-	r.Start()
-	t0 := time.Now()
-	for r.Latest().Step < n {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if s := r.Latest(); s.Err != nil {
-			fmt.Fprintf(env.Stderr, "training stopped at step %d: %v\n", s.Step, s.Err)
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.Pause()
-	fmt.Fprintf(env.Stderr, "trained %d steps in %.1f s\n", r.Latest().Step, time.Since(t0).Seconds())
+	fmt.Fprintf(env.Stdout, "wrote %s (%dx%d, step %d)\n", *out, size.X, size.Y, p.Run().Latest().Step)
 	return nil
 }

@@ -5,31 +5,31 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"time"
 
 	gioapp "gioui.org/app"
 	"gioui.org/io/system"
-	"gioui.org/layout"
 	"gioui.org/op"
 	"gioui.org/unit"
 
-	"github.com/mflowlab/mflowlab/ui/plane"
-	"github.com/mflowlab/mflowlab/ui/widgets"
+	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/plane"
 )
 
 // Main opens the lab's window and never returns: it exits the process when the window
 // closes. args are the command line after the program name (flags only).
 func Main(args []string) {
 	fs := flag.NewFlagSet("mflowlab", flag.ContinueOnError)
-	flowPath := fs.String("flow", "", "show this flow checkpoint (native or original .pt) instead of training one")
-	clfPath := fs.String("classifier", "", "use this classifier checkpoint instead of the embedded one")
-	sessionPath := fs.String("session", "", "open this session file (saved with Models › session › Save)")
-	paused := fs.Bool("paused", false, "start with training paused")
-	allLayers := fs.Bool("all-layers", false, "start with every plane layer on (projection field and density too)")
+	var o windowOptions
+	fs.StringVar(&o.flow, "flow", "", "show this flow checkpoint (native or original .pt) instead of training one")
+	fs.StringVar(&o.clf, "classifier", "", "use this classifier checkpoint instead of the embedded one")
+	fs.StringVar(&o.session, "session", "", "open this session file (saved with Models › session › Save)")
+	fs.BoolVar(&o.paused, "paused", false, "start with training paused")
+	fs.BoolVar(&o.allLayers, "all-layers", false, "start with every plane layer on (projection field and density too)")
+	fs.StringVar(&o.workspace, "workspace", ws.Plane, "workspace shown first: "+workspaceNames())
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
@@ -40,11 +40,14 @@ func Main(args []string) {
 		fmt.Fprintf(os.Stderr, "mflowlab: unexpected arguments %q (commands: mflowlab help)\n", fs.Args())
 		os.Exit(2)
 	}
+	if !knownWorkspace(o.workspace) {
+		fmt.Fprintf(os.Stderr, "mflowlab: --workspace %q: want one of %s\n", o.workspace, workspaceNames())
+		os.Exit(2)
+	}
 	go func() {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
-		err := runWindow(ctx, *flowPath, *clfPath, *sessionPath, *paused, *allLayers)
-		if err != nil {
+		if err := runWindow(ctx, o); err != nil {
 			fmt.Fprintf(os.Stderr, "mflowlab: %v\n", err)
 			os.Exit(1)
 		}
@@ -53,8 +56,14 @@ func Main(args []string) {
 	gioapp.Main()
 }
 
+// windowOptions are the app's command-line flags.
+type windowOptions struct {
+	flow, clf, session, workspace string
+	paused, allLayers             bool
+}
+
 // runWindow shows the UI in an OS window until it is closed or ctx is cancelled.
-func runWindow(ctx context.Context, flowPath, clfPath, sessionPath string, paused, allLayers bool) error {
+func runWindow(ctx context.Context, o windowOptions) error {
 	windowProcs()
 	w := new(gioapp.Window)
 	w.Option(
@@ -63,20 +72,20 @@ func runWindow(ctx context.Context, flowPath, clfPath, sessionPath string, pause
 		gioapp.MinSize(unit.Dp(800), unit.Dp(560)),
 	)
 	// Background workers ask for at most one frame per 1/40 s.
-	inv := newLimiter(w.Invalidate, 25*time.Millisecond)
-	u := NewUI(ctx, Options{Paused: paused || flowPath != "" || sessionPath != "", Invalidate: inv.Call})
+	inv := shell.NewLimiter(w.Invalidate, 25*time.Millisecond)
+	po := plane.Options{Paused: o.paused || o.flow != "" || o.session != "", AllLayers: o.allLayers}
+	u := newShell(ctx, shell.Options{Invalidate: inv.Call}, po)
 	defer u.Close()
-	if allLayers {
-		u.pv.layers = plane.LayerAll
+	p := u.Workspace(ws.Plane).(*plane.Plane)
+	if o.clf != "" {
+		p.LoadClassifier(o.clf)
 	}
-	if clfPath != "" {
-		u.lab.LoadClassifier(clfPath)
+	if o.flow != "" {
+		p.LoadFlow(o.flow)
 	}
-	if flowPath != "" {
-		u.lab.LoadFlow(flowPath)
-	}
-	if sessionPath != "" {
-		u.LoadSession(sessionPath) // after the others, so that it wins
+	u.Show(o.workspace, nil)
+	if o.session != "" {
+		u.LoadSession(o.session) // after the others, so that it wins
 	}
 	go func() {
 		<-ctx.Done()
@@ -101,46 +110,23 @@ func runWindow(ctx context.Context, flowPath, clfPath, sessionPath string, pause
 			e.Frame(gtx.Ops)
 			u.AfterFrame(time.Since(t0))
 			if trace {
-				fmt.Fprintf(os.Stderr, "mflowlab: frame at %7.3f s: layout %6.2f ms, present %6.2f ms, plane shown %v\n",
-					t0.Sub(start).Seconds(), ms(t1.Sub(t0)), ms(time.Since(t1)), u.pv.shown != nil)
+				_, v := u.Current().Picture()
+				fmt.Fprintf(os.Stderr, "mflowlab: frame at %7.3f s: layout %6.2f ms, present %6.2f ms, picture %d\n",
+					t0.Sub(start).Seconds(), ms(t1.Sub(t0)), ms(time.Since(t1)), v)
 			}
 		}
 	}
 }
 
-// SafeLayout lays out the UI, turning a panic into a message in the status line and a
-// second attempt; if that fails too, it draws a plain error screen. No panic escapes.
-func (u *UI) SafeLayout(gtx layout.Context) {
-	if u.tryLayout(gtx) {
-		return
-	}
-	gtx.Ops.Reset()
-	if u.tryLayout(gtx) {
-		return
-	}
-	gtx.Ops.Reset()
-	func() {
-		defer func() { _ = recover() }()
-		var s widgets.Surface
-		sz := gtx.Constraints.Max
-		f := widgets.NewForm(gtx, u.th, &s, image.Point{}, sz.X, sz.Y, u.th.Window, gtx.Dp(40))
-		f.Gap(60)
-		f.Text(widgets.Bold, u.th.Body, u.th.Error, "⚠ "+u.lab.status.text)
-		f.Caption("The window could not be drawn; the details are on standard error.")
-		s.Paint(gtx)
-	}()
+// newShell builds the shell with every workspace: the plane (with po), then the others.
+func newShell(ctx context.Context, so shell.Options, po plane.Options) *shell.UI {
+	return shell.New(ctx, so, plane.Maker(po))
 }
 
-// tryLayout lays out one frame and reports whether it finished without a panic; a panic is
-// reported in the status line (with its stack on stderr).
-func (u *UI) tryLayout(gtx layout.Context) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "mflowlab: recovered from a panic in the frame: %v\n%s", r, debug.Stack())
-			u.lab.Errorf("internal error (recovered): %v", r)
-			ok = false
-		}
-	}()
-	u.Layout(gtx)
-	return true
-}
+// workspaceNames lists the workspaces' names for help texts.
+func workspaceNames() string { return ws.Plane }
+
+// knownWorkspace reports whether name is a workspace of the app.
+func knownWorkspace(name string) bool { return name == ws.Plane }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }

@@ -1,7 +1,8 @@
-// Package session saves and loads the lab's whole state as one file: the training settings,
-// the data (its generator's parameters, or the points), the probes, the attack, the plane's
-// layers and viewport, and the flow and classifier weights. A session file is a zip archive
-// holding session.json, flow.mfl, classifier.mfl and, for data loaded from a file, data.csv.
+// Package session saves and loads the lab's whole state as one file: the workspace shown,
+// the Two Spirals plane's training settings, data (its generator's parameters, or the
+// points), probes, attack, layers and viewport, flow and classifier weights, and the other
+// workspaces' parts as JSON. A session file is a zip archive holding session.json,
+// flow.mfl, classifier.mfl and, for data loaded from a file, data.csv.
 package session
 
 import (
@@ -25,8 +26,13 @@ import (
 	"github.com/mflowlab/mflowlab/ui/plane"
 )
 
-// Version is the session format this package writes and the newest it reads.
-const Version = 1
+// Version is the session format this package writes and the newest it reads. Version 2
+// added the workspace shown and the other workspaces' parts; version 1 files load with
+// neither.
+const Version = 2
+
+// maxParts bounds the number of workspace parts a session may hold.
+const maxParts = 16
 
 // Names of the archive's members.
 const (
@@ -59,21 +65,29 @@ type Session struct {
 	FlowInfo map[string]string // provenance of the flow (step, seed, source)
 	Clf      *classify.MLP     // the classifier (required)
 	ClfName  string            // where the classifier came from
+
+	// Workspace is the name of the workspace shown ("" in version 1 files: the plane).
+	Workspace string
+	// Parts are the other workspaces' states by workspace name, each a JSON value that
+	// its workspace writes and checks.
+	Parts map[string]json.RawMessage
 }
 
 // header is session.json.
 type header struct {
-	Version    int               `json:"version"`
-	Settings   run.Settings      `json:"settings"`
-	Gen        *DataGen          `json:"data_generator,omitempty"`
-	DataSource string            `json:"data_source,omitempty"`
-	Probes     [][2]float64      `json:"probes"`
-	Attack     attackJSON        `json:"attack"`
-	Adaptive   bool              `json:"adaptive"`
-	Layers     uint32            `json:"layers"`
-	View       plane.Viewport    `json:"viewport"`
-	FlowInfo   map[string]string `json:"flow_info,omitempty"`
-	ClfName    string            `json:"classifier_source,omitempty"`
+	Version    int                        `json:"version"`
+	Settings   run.Settings               `json:"settings"`
+	Gen        *DataGen                   `json:"data_generator,omitempty"`
+	DataSource string                     `json:"data_source,omitempty"`
+	Probes     [][2]float64               `json:"probes"`
+	Attack     attackJSON                 `json:"attack"`
+	Adaptive   bool                       `json:"adaptive"`
+	Layers     uint32                     `json:"layers"`
+	View       plane.Viewport             `json:"viewport"`
+	FlowInfo   map[string]string          `json:"flow_info,omitempty"`
+	ClfName    string                     `json:"classifier_source,omitempty"`
+	Workspace  string                     `json:"workspace,omitempty"`
+	Parts      map[string]json.RawMessage `json:"workspaces,omitempty"`
 }
 
 // attackJSON is attack.Params with the kind spelled out.
@@ -102,6 +116,7 @@ func Save(path string, s *Session) error {
 	h := header{
 		Version: Version, Settings: s.Settings, Gen: s.Gen, Probes: s.Probes, Adaptive: s.Adaptive,
 		Layers: uint32(s.Layers), View: s.View, FlowInfo: s.FlowInfo, ClfName: s.ClfName,
+		Workspace: s.Workspace, Parts: s.Parts,
 		Attack: attackJSON{Kind: s.Attack.Kind.String(), Eps: s.Attack.Eps, Alpha: s.Attack.Alpha,
 			Steps: s.Attack.Steps, Targeted: s.Attack.Targeted, Target: s.Attack.Target,
 			RandomStart: s.Attack.RandomStart, Box: s.Attack.Box, Seed: s.Attack.Seed},
@@ -159,6 +174,23 @@ func (s *Session) check() error {
 		return errors.New("no classifier to save")
 	case (s.Gen == nil) == (s.Points == nil):
 		return errors.New("the data needs either generator parameters or points")
+	}
+	return checkParts(s.Parts)
+}
+
+// checkParts reports workspace parts that cannot be saved or were not saved by Save: too
+// many, a bad name, or a value that is not JSON.
+func checkParts(parts map[string]json.RawMessage) error {
+	if len(parts) > maxParts {
+		return fmt.Errorf("%d workspace parts, at most %d", len(parts), maxParts)
+	}
+	for name, p := range parts {
+		if name == "" || len(name) > 32 {
+			return fmt.Errorf("workspace part name %q is not valid", name)
+		}
+		if !json.Valid(p) {
+			return fmt.Errorf("workspace part %q is not valid JSON", name)
+		}
 	}
 	return nil
 }
@@ -272,6 +304,7 @@ func load(path string) (*Session, error) {
 	s := &Session{
 		Settings: h.Settings, Gen: h.Gen, Probes: h.Probes, Adaptive: h.Adaptive,
 		Layers: plane.LayerMask(h.Layers), View: h.View, FlowInfo: h.FlowInfo, ClfName: h.ClfName,
+		Workspace: h.Workspace, Parts: h.Parts,
 		Attack: attack.Params{Kind: kind, Eps: h.Attack.Eps, Alpha: h.Attack.Alpha, Steps: h.Attack.Steps,
 			Targeted: h.Attack.Targeted, Target: h.Attack.Target, RandomStart: h.Attack.RandomStart,
 			Box: h.Attack.Box, Seed: h.Attack.Seed},
@@ -292,6 +325,19 @@ func load(path string) (*Session, error) {
 	}
 	if g := s.Gen; g != nil && (g.N <= 0 || !finite(g.Noise, g.Rotations)) {
 		return nil, fmt.Errorf("%s: data generator %+v is not valid", jsonName, *g)
+	}
+	if err := checkParts(s.Parts); err != nil {
+		return nil, fmt.Errorf("%s: %v", jsonName, err)
+	}
+	for name, p := range s.Parts { // as its workspace wrote it, without session.json's indentation
+		var b bytes.Buffer
+		if err := json.Compact(&b, p); err != nil {
+			return nil, fmt.Errorf("%s: workspace part %q: %v", jsonName, name, err)
+		}
+		s.Parts[name] = b.Bytes()
+	}
+	if len(s.Workspace) > 32 {
+		return nil, fmt.Errorf("%s: workspace name of %d bytes", jsonName, len(s.Workspace))
 	}
 
 	fb, err := read(flowName)

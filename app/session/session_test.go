@@ -48,6 +48,10 @@ func sample(t *testing.T, points bool) *Session {
 		Clf:      c,
 		ClfName:  "test classifier",
 	}
+	if !points {
+		s.Workspace = "runs"
+		s.Parts = map[string]json.RawMessage{"runs": json.RawMessage(`{"rows":3,"seeds":[1,2,3]}`)}
+	}
 	if points {
 		d, err := spirals.Generate(300, 3, 1.2, 5)
 		if err != nil {
@@ -144,14 +148,63 @@ func TestFutureVersionRejected(t *testing.T) {
 	if err := Save(src, sample(t, false)); err != nil {
 		t.Fatal(err)
 	}
-	rewrite(t, src, dst, func(m map[string]any) { m["version"] = 2; m["new_thing"] = true })
+	rewrite(t, src, dst, func(m map[string]any) { m["version"] = 3; m["new_thing"] = true })
 	_, err := Load(dst)
 	if err == nil {
-		t.Fatal("a version 2 session loaded")
+		t.Fatal("a version 3 session loaded")
 	}
-	want := "session format version 2 is newer than this mflowlab (1)"
+	want := "session format version 3 is newer than this mflowlab (2)"
 	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), dst) {
 		t.Fatalf("error %q, want the file name and %q", err, want)
+	}
+}
+
+// TestVersion1Loads checks that a file of the first format (no workspace, no parts) still
+// loads, with the plane as its workspace.
+func TestVersion1Loads(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "a.mflsession"), filepath.Join(dir, "v1.mflsession")
+	s := sample(t, false)
+	if err := Save(src, s); err != nil {
+		t.Fatal(err)
+	}
+	rewrite(t, src, dst, func(m map[string]any) {
+		m["version"] = 1
+		delete(m, "workspace")
+		delete(m, "workspaces")
+	})
+	got, err := Load(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Workspace != "" || got.Parts != nil || !reflect.DeepEqual(got.Flow.P, s.Flow.P) || *got.Gen != *s.Gen {
+		t.Fatalf("version 1 file: workspace %q, parts %v", got.Workspace, got.Parts)
+	}
+}
+
+func TestBadParts(t *testing.T) {
+	dir := t.TempDir()
+	s := sample(t, false)
+	s.Parts["x"] = json.RawMessage(`{not json`)
+	if err := Save(filepath.Join(dir, "bad.mflsession"), s); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+		t.Fatalf("saving a part that is not JSON: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.mflsession")); err == nil {
+		t.Fatal("a refused session left a file")
+	}
+	src, dst := filepath.Join(dir, "a.mflsession"), filepath.Join(dir, "many.mflsession")
+	if err := Save(src, sample(t, false)); err != nil {
+		t.Fatal(err)
+	}
+	rewrite(t, src, dst, func(m map[string]any) {
+		parts := map[string]any{}
+		for i := range 20 {
+			parts[fmt.Sprint("w", i)] = i
+		}
+		m["workspaces"] = parts
+	})
+	if _, err := Load(dst); err == nil || !strings.Contains(err.Error(), "20 workspace parts") {
+		t.Fatalf("loading 20 parts: %v", err)
 	}
 }
 
