@@ -47,7 +47,7 @@ func loadArchive(file string, split Split) (*Set, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cifar: %s: not a valid tar.gz archive (want the official %s): %v", file, ArchiveName, err)
+			return nil, fmt.Errorf("cifar: %s: corrupt or truncated tar.gz (want the official %s): %v", file, ArchiveName, err)
 		}
 		dir, base := path.Split(path.Clean(strings.TrimPrefix(hdr.Name, "./")))
 		if dir != ArchiveDir+"/" || (hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA) {

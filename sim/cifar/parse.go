@@ -67,7 +67,11 @@ func assemble(parts []part, classes []string) (*Set, error) {
 		Index:   make([]int, total),
 		Classes: classes,
 	}
-	d := newDecoder()
+	most := 0
+	for _, p := range parts {
+		most = max(most, p.n)
+	}
+	d := newDecoder(min(most, chunkRecords))
 	k := 0
 	for _, p := range parts {
 		rc, err := p.open()
@@ -89,8 +93,9 @@ type decoder struct {
 	lut [256]float32 // byte/255 rounded to float32, as PyTorch's x.float()/255
 }
 
-func newDecoder() *decoder {
-	d := &decoder{buf: make([]byte, chunkRecords*RecordSize)}
+// newDecoder returns a decoder whose buffer holds chunk records.
+func newDecoder(chunk int) *decoder {
+	d := &decoder{buf: make([]byte, chunk*RecordSize)}
 	for b := range d.lut {
 		d.lut[b] = float32(b) / 255
 	}
@@ -101,7 +106,7 @@ func newDecoder() *decoder {
 // from row k on. It returns the next free row.
 func (d *decoder) decode(s *Set, k int, r io.Reader, p part) (int, error) {
 	for i := 0; i < p.n; {
-		m := min(chunkRecords, p.n-i)
+		m := min(len(d.buf)/RecordSize, p.n-i)
 		got, err := io.ReadFull(r, d.buf[:m*RecordSize])
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
