@@ -19,6 +19,7 @@ import (
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
+	"github.com/mflowlab/mflowlab/app/ws/runs"
 )
 
 // runBenchFrame measures the full window's frame time with every layer on, the default
@@ -33,8 +34,12 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	memProf := fs.String("memprofile", "", "write an allocation profile (all allocations since start) to this file")
 	paused := fs.Bool("paused", false, "measure without training (the plane then changes only with the pointer)")
 	window := fs.Bool("window", false, "draw in a real window (needs a display) instead of headlessly")
+	wsName := fs.String("workspace", ws.Plane, "workspace shown: "+workspaceNames()+" (runs: the default 3×3 grid training flat out)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if !knownWorkspace(*wsName) {
+		return fmt.Errorf("--workspace %q: want one of %s", *wsName, workspaceNames())
 	}
 	size, err := parseSize(*sizeS)
 	if err != nil {
@@ -43,7 +48,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	if *frames < 10 || *frames > 100000 {
 		return fmt.Errorf("--frames %d out of range [10, 100000]", *frames)
 	}
-	m := &frameMeter{u: nil, want: *frames, warm: *warm}
+	m := &frameMeter{u: nil, want: *frames, warm: *warm, ws: *wsName}
 	if *cpuProf != "" {
 		pf, err := os.Create(*cpuProf)
 		if err != nil {
@@ -53,11 +58,12 @@ func runBenchFrame(env *cli.Env, args []string) error {
 		m.prof = pf
 	}
 	windowProcs()
-	po := plane.Options{Paused: *paused, AllLayers: true}
+	po := plane.Options{Paused: *paused || *wsName != ws.Plane, AllLayers: true}
+	ro := runs.Options{Paused: *paused || *wsName != ws.Runs}
 	if *window {
-		err = benchWindow(env, size, po, m)
+		err = benchWindow(env, size, po, ro, m)
 	} else {
-		err = benchOffscreen(env, size, po, m)
+		err = benchOffscreen(env, size, po, ro, m)
 	}
 	if err != nil {
 		return err
@@ -80,6 +86,9 @@ func runBenchFrame(env *cli.Env, args []string) error {
 type frameMeter struct {
 	u      *shell.UI
 	p      *plane.Plane
+	ws     string     // the workspace measured
+	r      *runs.Runs // the Runs workspace when it is measured
+	samp0  int64      // samples trained before the measurement (runs)
 	want   int
 	warm   time.Duration
 	prof   *os.File
@@ -108,6 +117,9 @@ func (m *frameMeter) add(d time.Duration) bool {
 	}
 	if m.start.IsZero() {
 		m.start, m.step0 = now, m.p.Run().Latest().Step
+		if m.r != nil {
+			m.step0, m.samp0 = m.r.Trained()
+		}
 		if m.prof != nil {
 			pprof.StartCPUProfile(m.prof)
 		}
@@ -137,9 +149,17 @@ func (m *frameMeter) report(size image.Point) string {
 	if len(ds) == 0 {
 		return "frame_ms=NaN fps=0"
 	}
+	_, layoutMS := m.u.FrameMedian()
+	if m.r != nil {
+		steps, samples := m.r.Trained()
+		secs := m.wall.Seconds()
+		return fmt.Sprintf("workspace=runs frame_ms=%.2f fps=%.1f p90_ms=%.2f new_grid_ms=%.2f same_grid_ms=%.2f layout_ms=%.2f size=%dx%d frames=%d grid_updates=%d runs=%d train_steps_per_s=%.0f train_samples_per_s=%.0f",
+			ms(ds[len(ds)/2]), float64(len(ds))/secs, ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
+			layoutMS, size.X, size.Y, len(ds), m.rasters, len(m.r.Setup().Rows)*m.r.Setup().Cols,
+			float64(steps-m.step0)/secs, float64(samples-m.samp0)/secs)
+	}
 	rast, sceneMS := m.p.RasterTimes()
 	steps := m.p.Run().Latest().Step - m.step0
-	_, layoutMS := m.u.FrameMedian()
 	drag := ""
 	if len(m.dragFrames) > 0 {
 		fr := slices.Clone(m.dragFrames)
@@ -152,11 +172,15 @@ func (m *frameMeter) report(size image.Point) string {
 }
 
 // benchShell opens the shell for a frame benchmark with every plane layer and the frame
-// statistics on.
-func benchShell(env *cli.Env, so shell.Options, po plane.Options, m *frameMeter) *shell.UI {
-	u := newShell(env.Ctx, so, po)
+// statistics on, showing the measured workspace.
+func benchShell(env *cli.Env, so shell.Options, po plane.Options, ro runs.Options, m *frameMeter) *shell.UI {
+	u := newShell(env.Ctx, so, po, ro)
 	u.ShowTimings(true)
 	m.u, m.p = u, u.Workspace(ws.Plane).(*plane.Plane)
+	if m.ws == ws.Runs {
+		m.r = u.Workspace(ws.Runs).(*runs.Runs)
+		u.Show(ws.Runs, nil)
+	}
 	return u
 }
 
@@ -174,8 +198,8 @@ func (d driver) Frame() error { _, err := d.o.Frame(d.u); return err }
 
 // benchOffscreen draws frames back to back on the headless GPU, sweeping the pointer over
 // the plane so that the hover readout works too.
-func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, m *frameMeter) error {
-	u := benchShell(env, shell.Options{}, po, m)
+func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, ro runs.Options, m *frameMeter) error {
+	u := benchShell(env, shell.Options{}, po, ro, m)
 	defer u.Close()
 	o, err := shell.NewOffscreen(size)
 	if err != nil {
@@ -197,17 +221,17 @@ func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, m *frameMe
 			break
 		}
 	}
-	if env.Ctx.Err() == nil {
+	if env.Ctx.Err() == nil && m.r == nil {
 		m.dragFrames, m.dragWaits = m.p.DragLatency(driver{o, u}, 30)
 	}
 	return nil
 }
 
 // benchWindow draws frames in an OS window, asking for the next frame after each one.
-func benchWindow(env *cli.Env, size image.Point, po plane.Options, m *frameMeter) error {
+func benchWindow(env *cli.Env, size image.Point, po plane.Options, ro runs.Options, m *frameMeter) error {
 	w := new(gioapp.Window)
 	w.Option(gioapp.Title("mflowlab bench"), gioapp.Size(unit.Dp(size.X), unit.Dp(size.Y)))
-	u := benchShell(env, shell.Options{Invalidate: w.Invalidate}, po, m)
+	u := benchShell(env, shell.Options{Invalidate: w.Invalidate}, po, ro, m)
 	defer u.Close()
 	var ops op.Ops
 	for {

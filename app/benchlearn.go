@@ -12,6 +12,7 @@ import (
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
+	"github.com/mflowlab/mflowlab/app/ws/runs"
 	"github.com/mflowlab/mflowlab/sim/study"
 	"github.com/mflowlab/mflowlab/sim/watch"
 )
@@ -127,7 +128,7 @@ func runBenchLearn(env *cli.Env, args []string) error {
 // passes. Frame times are appended to frames.
 func learnSeed(env *cli.Env, o *shell.Offscreen, seed uint64, timeout time.Duration, frames *[]time.Duration) (learnResult, error) {
 	opened := time.Now()
-	u := newShell(env.Ctx, shell.Options{}, plane.Options{Paused: true})
+	u := newShell(env.Ctx, shell.Options{}, plane.Options{Paused: true}, runs.Options{Paused: true})
 	defer u.Close()
 	p := u.Workspace(ws.Plane).(*plane.Plane)
 	p.ResetSeed(seed)

@@ -15,6 +15,7 @@ import (
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
+	"github.com/mflowlab/mflowlab/app/ws/runs"
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/sim/run"
 	"github.com/mflowlab/mflowlab/ui/charts"
@@ -56,12 +57,16 @@ func runScreenshot(env *cli.Env, args []string) error {
 	sizeS := fs.String("size", "1280x800", "window size in pixels")
 	steps := fs.Int("steps", 1500, "training steps before the picture (ignored with --flow or --session)")
 	recipe := fs.String("recipe", run.DefaultRecipe, "training recipe of the live config, as the panel's recipe row: "+strings.Join(run.RecipeNames(), ", "))
-	hover := fs.String("hover", "0.62,0.38", "data point under the pointer for the readout, or \"none\"")
+	hover := fs.String("hover", "0.62,0.38", "plane: data point under the pointer for the readout, or \"none\"")
+	wsName := fs.String("workspace", ws.Plane, "workspace to show: "+workspaceNames()+" (runs: --steps trains every run of the grid)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *out == "" {
-		return errors.New("usage: mflowlab screenshot --out shot.png [--flow CKPT | --session FILE] [--size 1280x800] [--steps N]")
+		return errors.New("usage: mflowlab screenshot --out shot.png [--workspace plane|runs] [--flow CKPT | --session FILE] [--size 1280x800] [--steps N]")
+	}
+	if !knownWorkspace(*wsName) {
+		return fmt.Errorf("--workspace %q: want one of %s", *wsName, workspaceNames())
 	}
 	size, err := parseSize(*sizeS)
 	if err != nil {
@@ -88,7 +93,7 @@ func runScreenshot(env *cli.Env, args []string) error {
 	if _, err := run.LookupRecipe(run.LiveConfig, *recipe); err != nil {
 		return fmt.Errorf("--recipe: %w", err)
 	}
-	u := newShell(env.Ctx, shell.Options{Sync: true}, plane.Options{Paused: true})
+	u := newShell(env.Ctx, shell.Options{Sync: true}, plane.Options{Paused: true}, runs.Options{Paused: true})
 	defer u.Close()
 	p := u.Workspace(ws.Plane).(*plane.Plane)
 	if *recipe != run.DefaultRecipe {
@@ -96,6 +101,15 @@ func runScreenshot(env *cli.Env, args []string) error {
 	}
 	if *sessPath != "" {
 		if err := u.LoadSessionNow(*sessPath); err != nil {
+			return err
+		}
+		if *wsName != ws.Plane {
+			u.Show(*wsName, nil)
+		}
+	} else if *wsName == ws.Runs {
+		u.Show(ws.Runs, nil)
+		hoverOn = false
+		if err := u.Workspace(ws.Runs).(*runs.Runs).Train(env.Ctx, *steps, env.Stderr); err != nil {
 			return err
 		}
 	} else if static != nil {
@@ -139,6 +153,11 @@ func runScreenshot(env *cli.Env, args []string) error {
 	if err := charts.SavePNG(*out, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s (%dx%d, step %d)\n", *out, size.X, size.Y, p.Run().Latest().Step)
+	what := fmt.Sprintf("step %d", p.Run().Latest().Step)
+	if u.Shown() == ws.Runs {
+		steps, _ := u.Workspace(ws.Runs).(*runs.Runs).Trained()
+		what = fmt.Sprintf("runs grid, %d steps in all", steps)
+	}
+	fmt.Fprintf(env.Stdout, "wrote %s (%dx%d, %s)\n", *out, size.X, size.Y, what)
 	return nil
 }

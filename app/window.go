@@ -17,6 +17,7 @@ import (
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
+	"github.com/mflowlab/mflowlab/app/ws/runs"
 )
 
 // Main opens the lab's window and never returns: it exits the process when the window
@@ -74,7 +75,8 @@ func runWindow(ctx context.Context, o windowOptions) error {
 	// Background workers ask for at most one frame per 1/40 s.
 	inv := shell.NewLimiter(w.Invalidate, 25*time.Millisecond)
 	po := plane.Options{Paused: o.paused || o.flow != "" || o.session != "", AllLayers: o.allLayers}
-	u := newShell(ctx, shell.Options{Invalidate: inv.Call}, po)
+	ro := runs.Options{Paused: o.paused || o.workspace != ws.Runs}
+	u := newShell(ctx, shell.Options{Invalidate: inv.Call}, po, ro)
 	defer u.Close()
 	p := u.Workspace(ws.Plane).(*plane.Plane)
 	if o.clf != "" {
@@ -118,15 +120,16 @@ func runWindow(ctx context.Context, o windowOptions) error {
 	}
 }
 
-// newShell builds the shell with every workspace: the plane (with po), then the others.
-func newShell(ctx context.Context, so shell.Options, po plane.Options) *shell.UI {
-	return shell.New(ctx, so, plane.Maker(po))
+// newShell builds the shell with every workspace: the plane (with po), the Runs grid (with
+// ro), then the others.
+func newShell(ctx context.Context, so shell.Options, po plane.Options, ro runs.Options) *shell.UI {
+	return shell.New(ctx, so, plane.Maker(po), runs.Maker(ro))
 }
 
 // workspaceNames lists the workspaces' names for help texts.
-func workspaceNames() string { return ws.Plane }
+func workspaceNames() string { return ws.Plane + ", " + ws.Runs }
 
 // knownWorkspace reports whether name is a workspace of the app.
-func knownWorkspace(name string) bool { return name == ws.Plane }
+func knownWorkspace(name string) bool { return name == ws.Plane || name == ws.Runs }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }

@@ -38,7 +38,7 @@ func runRecord(env *Env, args []string) error {
 	frames := fs.Int("frames", 120, "number of frames")
 	fps := fs.Int("fps", 30, "frames per second")
 	sizeS := fs.String("size", "800x800", "frame size WIDTHxHEIGHT in pixels")
-	steps := fs.Int("steps", 0, "training and boundary scenes: training steps covered (0: the scene's default)")
+	steps := fs.Int("steps", 0, "training, boundary and runs scenes: training steps covered (0: the scene's default)")
 	rangeS := fs.String("range", strconv.FormatFloat(anim.DefaultLevelRange, 'g', -1, 64),
 		"levelset scene: sweep the latent line v = c from -R to R and back; \"auto\" picks R from the flow so that the line stays in view")
 	if err := parse(fs, args); err != nil {

@@ -6,7 +6,6 @@
 package grid
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -14,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/mflowlab/mflowlab/flow"
-	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/sim/quality"
 	"github.com/mflowlab/mflowlab/ui/plane"
 )
@@ -26,6 +24,17 @@ type Cell struct {
 	D2M95, M2D95Core float64     // NaN M2D95Core: not measured (no known curve)
 	Core             []float32   // the learned curve between the data's ends, x0, y0, x1, y1, …
 	Tails            [][]float32 // the learned curve beyond the data's ends
+
+	// Optional, for the app's live grid and labelled figures:
+	Title   string      // replaces "seed N" as the panel's name when set (e.g. "checkpoint A")
+	Label   string      // a second line under the name (e.g. the recipe)
+	Step    int         // training step shown bottom right; negative: none
+	Note    string      // a line above the distances (e.g. "diverged: last good weights")
+	Curve   color.NRGBA // the learned curve's colour; zero: the default dark blue
+	NoBadge bool        // no verdict badge (not measured yet)
+	Pending string      // badge text in grey instead of the verdict (e.g. "measuring")
+	Dim     bool        // drawn faded (e.g. a fork before its fork step)
+	Gridded [][]float32 // warped latent grid lines, drawn faint under the data
 }
 
 // Options set the picture's layout. Zero fields take defaults.
@@ -76,102 +85,99 @@ func Columns(n int) int {
 // Render draws the panels of cells over the data points (x0, y0, x1, y1, …) and returns
 // the picture.
 func Render(data []float32, cells []Cell, opt Options) *image.RGBA {
-	if opt.CellSize <= 0 {
-		opt.CellSize = 340
-	}
-	if opt.Columns <= 0 {
-		opt.Columns = Columns(len(cells))
-	}
-	if opt.View == ([4]float64{}) {
-		opt.View = [4]float64{-1.45, 1.45, -1.45, 1.45}
-	}
-	cols := max(1, min(opt.Columns, len(cells)))
-	rows := max(1, (len(cells)+cols-1)/cols)
-	cs := opt.CellSize
-	gap, margin := max(8, cs/28), max(16, cs/14)
-	w := 2*margin + cols*cs + (cols-1)*gap
+	opt = opt.defaults(len(cells))
 	r := plane.NewRenderer()
-	titleSize, subSize := float32(cs)/15, float32(cs)/23
-	sub := wrap(r, opt.Subtitle, subSize, float32(w-2*margin))
-	head := float32(0)
-	if opt.Title != "" {
-		head += titleSize * 1.3
-	}
-	head += float32(len(sub)) * subSize * 1.45
-	if head > 0 {
-		head += float32(cs) / 22
-	}
-	h := 2*margin + int(head) + rows*cs + (rows-1)*gap
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), image.NewUniform(paper), image.Point{}, draw.Src)
-	y := float32(margin)
-	if opt.Title != "" {
-		y += titleSize
-		r.DrawText(img, float32(margin), y, opt.Title, plane.TextStyle{Size: titleSize, Color: ink})
-		y += titleSize * 0.3
-	}
-	for _, line := range sub {
-		y += subSize * 1.45
-		r.DrawText(img, float32(margin), y, line, plane.TextStyle{Size: subSize, Color: softInk})
-	}
-	for i := range cells {
-		x0 := margin + (i%cols)*(cs+gap)
-		y0 := margin + int(head) + (i/cols)*(cs+gap)
-		panel(r, img, image.Rect(x0, y0, x0+cs, y0+cs), data, &cells[i], opt.View)
-	}
+	l := layoutFor(r, len(cells), opt, opt.CellSize)
+	img := image.NewRGBA(image.Rect(0, 0, l.w, l.h))
+	l.draw(r, img, image.Point{}, data, cells, opt)
 	return img
 }
 
-// panel draws one cell into the rectangle rc of img.
-func panel(r *plane.Renderer, img *image.RGBA, rc image.Rectangle, data []float32, c *Cell, view [4]float64) {
-	draw.Draw(img, rc, image.NewUniform(panelEdge), image.Point{}, draw.Src)
-	inner := rc.Inset(1)
-	draw.Draw(img, inner, image.NewUniform(panelBg), image.Point{}, draw.Src)
-	sub := img.SubImage(inner).(*image.RGBA)
-	cs := float32(rc.Dx())
-	vp := plane.Fit(view[0], view[1], view[2], view[3], inner.Dx(), inner.Dy(), 0)
-	r.DrawPoints(sub, vp, data, nil, []color.NRGBA{dataColour}, max(0.9, cs/380), 0.22)
-	r.DrawPolylines(sub, vp, c.Tails, max(1.2, cs/300), tailCol)
-	r.DrawPolyline(sub, vp, c.Core, max(2.2, cs/130), curveCol)
+// Draw draws the panels of cells into dst like Render, with the largest panels that fit,
+// centred on paper (a frame of an animation of fixed size).
+func Draw(r *plane.Renderer, dst *image.RGBA, data []float32, cells []Cell, opt Options) {
+	opt = opt.defaults(len(cells))
+	size := dst.Rect.Size()
+	lo, hi := 8, max(8, min(size.X, size.Y))
+	for lo < hi { // the largest panel side whose layout fits
+		mid := (lo + hi + 1) / 2
+		if l := layoutFor(r, len(cells), opt, mid); l.w <= size.X && l.h <= size.Y {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	l := layoutFor(r, len(cells), opt, lo)
+	draw.Draw(dst, dst.Rect, image.NewUniform(paper), image.Point{}, draw.Src)
+	l.draw(r, dst, dst.Rect.Min.Add(image.Pt((size.X-l.w)/2, (size.Y-l.h)/2)), data, cells, opt)
+}
 
-	label := cs / 20
-	halo := color.NRGBA{248, 248, 246, 220}
-	r.DrawText(sub, cs*0.04, cs*0.04+label, fmt.Sprintf("seed %d", c.Seed), plane.TextStyle{Size: label, Color: ink, Halo: halo})
-	col, ok := badge[c.Verdict]
-	if !ok {
-		col = [2]color.NRGBA{softInk, paper}
+// defaults fills the zero fields of o for n panels.
+func (o Options) defaults(n int) Options {
+	if o.CellSize <= 0 {
+		o.CellSize = 340
 	}
-	text := c.Verdict.String()
-	tw, _ := r.MeasureText(text, label*0.9)
-	r.DrawBadge(sub, cs*0.96-tw/2-0.42*label*0.9, cs*0.04+label*0.62, text, label*0.9, col[0], col[1])
-	small := cs / 25
-	dist := fmt.Sprintf("d2m95 %.3f", c.D2M95)
-	if !math.IsNaN(c.M2D95Core) {
-		dist += fmt.Sprintf("   core m2d95 %.3f", c.M2D95Core)
+	if o.Columns <= 0 {
+		o.Columns = Columns(n)
 	}
-	r.DrawText(sub, cs*0.04, cs*0.955, dist, plane.TextStyle{Size: small, Color: softInk, Halo: halo})
+	if o.View == ([4]float64{}) {
+		o.View = [4]float64{-1.45, 1.45, -1.45, 1.45}
+	}
+	return o
+}
+
+// figLayout is the geometry of a picture of panels of side cs.
+type figLayout struct {
+	cols, cs, gap, margin int
+	titleSize, subSize    float32
+	sub                   []string // the subtitle's lines
+	head                  float32  // height of the title and subtitle
+	w, h                  int
+}
+
+func layoutFor(r *plane.Renderer, n int, opt Options, cs int) figLayout {
+	l := figLayout{cs: cs, cols: max(1, min(opt.Columns, n))}
+	rows := max(1, (n+l.cols-1)/l.cols)
+	l.gap, l.margin = max(8, cs/28), max(16, cs/14)
+	l.w = 2*l.margin + l.cols*cs + (l.cols-1)*l.gap
+	l.titleSize, l.subSize = float32(cs)/15, float32(cs)/23
+	l.sub = wrap(r, opt.Subtitle, l.subSize, float32(l.w-2*l.margin))
+	if opt.Title != "" {
+		l.head += l.titleSize * 1.3
+	}
+	l.head += float32(len(l.sub)) * l.subSize * 1.45
+	if l.head > 0 {
+		l.head += float32(cs) / 22
+	}
+	l.h = 2*l.margin + int(l.head) + rows*cs + (rows-1)*l.gap
+	return l
+}
+
+// draw draws the title, subtitle and panels with the picture's top-left corner at org.
+func (l figLayout) draw(r *plane.Renderer, img *image.RGBA, org image.Point, data []float32, cells []Cell, opt Options) {
+	draw.Draw(img, image.Rectangle{Min: org, Max: org.Add(image.Pt(l.w, l.h))}, image.NewUniform(paper), image.Point{}, draw.Src)
+	x0, y := float32(org.X+l.margin), float32(org.Y+l.margin)
+	if opt.Title != "" {
+		y += l.titleSize
+		r.DrawText(img, x0, y, opt.Title, plane.TextStyle{Size: l.titleSize, Color: ink})
+		y += l.titleSize * 0.3
+	}
+	for _, line := range l.sub {
+		y += l.subSize * 1.45
+		r.DrawText(img, x0, y, line, plane.TextStyle{Size: l.subSize, Color: softInk})
+	}
+	for i := range cells {
+		x := org.X + l.margin + (i%l.cols)*(l.cs+l.gap)
+		yy := org.Y + l.margin + int(l.head) + (i/l.cols)*(l.cs+l.gap)
+		DrawCell(r, img, image.Rect(x, yy, x+l.cs, yy+l.cs), data, &cells[i], opt.View)
+	}
 }
 
 // Curves returns a flow's learned curve for a panel: Core is f⁻¹((t, 0)) for t from lo to
 // hi (the data's h_M range, quality.Result.Lo and Hi), and Tails the curve for t one range
 // length beyond either end. A non-finite or empty range gives no curve.
 func Curves(f *flow.MFlow, lo, hi float64) (core []float32, tails [][]float32) {
-	if !(hi >= lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
-		return nil, nil
-	}
-	const nCore, nTail = 3000, 1500
-	span := max(hi-lo, 1e-3)
-	ts := make([]float64, 0, nCore+2*nTail)
-	ts = append(ts, flow.Linspace(lo-span, lo, nTail)...)
-	ts = append(ts, flow.Linspace(lo, hi, nCore)...)
-	ts = append(ts, flow.Linspace(hi, hi+span, nTail)...)
-	h := nn.NewMat(len(ts), 2)
-	for i, t := range ts {
-		h.Data[2*i] = float32(t)
-	}
-	x, _ := f.OuterInverse(h)
-	a, b := 2*nTail, 2*(nTail+nCore)
-	return x.Data[a:b], [][]float32{x.Data[:a], x.Data[b:]}
+	return CurvesN(f, lo, hi, 3000, 1500)
 }
 
 // wrap breaks text into lines no wider than width pixels at the given size, at spaces.

@@ -1,7 +1,7 @@
 // Package anim draws the frames of mflowlab's recorded animations ("scenes"): an M-Flow
 // training live, a latent level set swept through the flow, a classifier's decision
-// boundary forming, points projected onto the learned manifold, and an adversarial attack
-// undone by the projection.
+// boundary forming, points projected onto the learned manifold, an adversarial attack
+// undone by the projection, and a grid of runs training side by side.
 //
 // A Movie computes each frame's model state (training steps, flow evaluations) and draws
 // it with the plane rasteriser into an *image.RGBA; package record encodes the frames.
@@ -32,10 +32,11 @@ const (
 	Boundary   = "boundary"   // a fresh classifier's decision boundary forming over its training
 	Projection = "projection" // a lattice of points travelling along their projection paths onto the manifold
 	Attack     = "attack"     // PGD attacks moving points off the manifold, then projected back, with their A–D cases
+	Runs       = "runs"       // nine runs training side by side (original recipe rows above the live default), measured
 )
 
 // Names returns the scene names in presentation order.
-func Names() []string { return []string{Training, LevelSet, Boundary, Projection, Attack} }
+func Names() []string { return []string{Training, LevelSet, Boundary, Projection, Attack, Runs} }
 
 // NeedsFlow reports whether scene draws a trained flow that the caller must supply.
 func NeedsFlow(scene string) bool {
@@ -50,7 +51,7 @@ type Options struct {
 	Seed   uint64           // fixes every random choice: initial weights, batches, chosen probes
 	Frames int              // number of frames, ≥ 1
 	W, H   int              // frame size in pixels
-	Steps  int              // training and boundary: optimiser steps covered; 0 for the scene's default
+	Steps  int              // training, boundary and runs: optimiser steps covered; 0 for the scene's default
 	// Range is the levelset sweep's largest |c|: the latent line v = c goes from −Range to
 	// +Range and back. 0 means DefaultLevelRange, as in the original videos; AutoLevelRange
 	// picks a range from the flow that keeps the line in view (see levelRange).
@@ -137,6 +138,8 @@ func New(name string, o Options) (*Movie, error) {
 		err = newProjection(m, o)
 	case Attack:
 		err = newAttack(m, o)
+	case Runs:
+		err = newRuns(m, o)
 	}
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/mflowlab/mflowlab/app/session"
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/sim/spirals"
+	"github.com/mflowlab/mflowlab/ui/plane"
 )
 
 // Save implements ws.Workspace: the plane's part of a session (settings, data, probes,
@@ -36,6 +37,10 @@ func (u *Plane) Save(s *session.Session) error {
 	ap, adaptive := u.panel.attack.params()
 	s.Settings, s.Attack, s.Adaptive = st, ap, adaptive
 	s.Layers, s.View = u.pv.layers, u.pv.view
+	if s.View.Scale <= 0 { // the plane was never shown: its fitted view at a usual size
+		b := u.pv.fitBox
+		s.View = plane.Fit(b[0], b[1], b[2], b[3], 800, 600, 28)
+	}
 	s.Flow, s.FlowInfo, s.Clf, s.ClfName = f, info, l.clf, l.clfSource
 	s.Probes, s.Points, s.Gen = nil, nil, nil
 	for _, p := range u.pv.probes.list {
