@@ -55,6 +55,9 @@ func (u *UI) ToggleRecording(now time.Time) {
 	}
 	w := u.spaces[u.cur]
 	src, area := u.mainSize, "the "+w.Area()
+	if img, _ := w.Picture(); img != nil {
+		src = img.Rect.Size() // a workspace's picture may be a part of its area (the grid's cells)
+	}
 	if o.window {
 		src, area = u.winSize, "the whole window"
 	}

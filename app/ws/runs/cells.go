@@ -63,9 +63,9 @@ type curveCache struct {
 // Sampling of a live cell's curve: the data's h_M range from rangePoints points, the curve
 // from curvePoints between the data's ends and tailPoints beyond each.
 const (
-	rangePoints = 300
-	curvePoints = 900
-	tailPoints  = 250
+	rangePoints = 200
+	curvePoints = 600
+	tailPoints  = 150
 )
 
 // cellRasters draws cells on a background goroutine (on the caller's in sync mode): the

@@ -3,6 +3,7 @@ package runs
 import (
 	"context"
 	"image"
+	"image/gif"
 	"image/png"
 	"math"
 	"os"
@@ -352,5 +353,51 @@ func TestReferencesAreFrozenCells(t *testing.T) {
 	h.frame()
 	if len(h.r.shown(h.r.state())) != 4 || contains(h.r.setup.Refs, p) {
 		t.Fatal("toggling the reference again did not hide it")
+	}
+}
+
+// TestRecordTheGrid records the grid with the Record section's defaults (a GIF with a dated
+// name in the working folder): every new picture of the cells is one frame of the grid's
+// size.
+func TestRecordTheGrid(t *testing.T) {
+	t.Chdir(t.TempDir())
+	h := newHarness(t, small())
+	h.train(5)
+	h.u.ToggleRecording(time.Now())
+	if !h.u.Recording() {
+		msg, _ := h.u.Status()
+		t.Fatalf("not recording: %q", msg)
+	}
+	_, v0 := h.r.Picture()
+	for range 3 { // each zoom draws every cell again
+		h.queue(pointer.Event{Kind: pointer.Scroll, Source: pointer.Mouse, Position: h.centre(0), Scroll: f32.Pt(0, -10)})
+		h.frame()
+		for h.u.RecordHeld() { // the encoder is behind: the grid waits for it
+			time.Sleep(time.Millisecond)
+			h.frame()
+		}
+	}
+	_, v1 := h.r.Picture()
+	if v1 == v0 {
+		t.Fatal("zooming drew no new cells")
+	}
+	frames := h.u.RecordFrames()
+	h.u.ToggleRecording(time.Now())
+	waitStatus(t, h, "wrote the recording")
+	names, _ := filepath.Glob("mflowlab-*.gif")
+	if len(names) != 1 {
+		t.Fatalf("recordings %v", names)
+	}
+	f, err := os.Open(names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, err := gif.DecodeAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Image) != frames || frames < 4 || g.Config.Width != h.r.gv.area.Dx() || g.Config.Height != h.r.gv.area.Dy() {
+		t.Fatalf("GIF of %d frames %dx%d; recorded %d, the grid is %v", len(g.Image), g.Config.Width, g.Config.Height, frames, h.r.gv.area.Size())
 	}
 }
