@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -63,6 +64,11 @@ func (m *Model) check() error {
 // file and the problem: corrupt or truncated files, another kind of model, missing or
 // misshapen tensors, NaN or infinite values.
 func Load(path string) (*Model, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if st.IsDir() {
+		return nil, fmt.Errorf("%s: a folder, not a checkpoint", path)
+	}
 	if ckpt.IsNative(path) {
 		return loadNative(path)
 	}
