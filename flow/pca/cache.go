@@ -129,8 +129,8 @@ func CachePath(dir, key string) string {
 // components, stored in dir (atomically) for the next time. hit reports a cache hit. A corrupt
 // cache file, or one made from other data, is an error naming the file (delete it to refit).
 func Cached(dir string, x nn.Mat, d int, progress func(stage string, done float64)) (b *Basis, hit bool, err error) {
-	if d < 1 || d > x.Cols {
-		return nil, false, fmt.Errorf("pca: %d components asked of %d-value rows; want 1 to %d", d, x.Cols, x.Cols)
+	if top := min(x.Cols, x.Rows-1); d < 1 || d > top {
+		return nil, false, fmt.Errorf("pca: %d components asked of %d rows of %d values; want 1 to %d", d, x.Rows, x.Cols, max(top, 0))
 	}
 	key := DataKey(x)
 	path := CachePath(dir, key)

@@ -48,7 +48,8 @@ const (
 
 // Options tunes Fit. The zero value fits the 256 leading components.
 type Options struct {
-	// Components is how many leading components to fit (0: 256, capped at the row width).
+	// Components is how many leading components to fit (0: 256, capped at the row width and
+	// at rows − 1, the rank of the centred data).
 	// Subspace iteration delivers them to float32 accuracy; asking for more than half of the
 	// row width switches to a full symmetric eigendecomposition, which takes minutes for images.
 	Components int
@@ -82,7 +83,7 @@ func Fit(x nn.Mat, opt Options) (*Basis, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("pca: %d components; want at least 1", k)
 	}
-	k = min(k, n)
+	k = min(k, n, x.Rows-1) // beyond rows − 1 the centred data has no variance
 	progress := opt.Progress
 	if progress == nil {
 		progress = func(string, float64) {}
