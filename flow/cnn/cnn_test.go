@@ -81,7 +81,7 @@ func TestParamGradMatchesFiniteDifferences(t *testing.T) {
 	x, y := randomImages(2, 3)
 	tr := newTrainer(m, x, y, 2, nn.NewAdam(len(m.P)))
 	rows := []int{0, 1}
-	loss := tr.gradient(rows, nil)
+	loss := tr.gradient(rows, nil, nil)
 	mean := func() float64 { return (refLoss(m, x.Row(0), y[0]) + refLoss(m, x.Row(1), y[1])) / 2 }
 	if want := mean(); math.Abs(loss-want) > 1e-5 {
 		t.Fatalf("mean loss %v, float64 reference %v", loss, want)
@@ -211,5 +211,41 @@ func TestBadInputs(t *testing.T) {
 	cfg.LR = -1
 	if err := m.Train(context.Background(), x, y, nn.Mat{}, nil, cfg, nil); err == nil {
 		t.Error("negative learning rate accepted")
+	}
+}
+
+// TestStepMatchesGradientThenAdam checks the fused training step (Adam applied range by
+// range as the gradient completes, weights re-prepared) against the gradient, one plain
+// Adam update and a fresh preparation: the same bits.
+func TestStepMatchesGradientThenAdam(t *testing.T) {
+	x, y := randomImages(40, 9)
+	rows := make([]int, 40)
+	for i := range rows {
+		rows[i] = (i * 7) % 40
+	}
+	a, b := New(9), New(9)
+	ta := newTrainer(a, x, y, 40, nn.NewAdam(len(a.P)))
+	tb := newTrainer(b, x, y, 40, nn.NewAdam(len(b.P)))
+	for k := 0; k < 2; k++ {
+		ta.step(rows, nil, 1e-3)
+		tb.gradient(rows, nil, nil)
+		tb.adam.Update(b.P, tb.grad, 1e-3)
+		tb.pw = b.prepare(tb.pw)
+	}
+	for i := range a.P {
+		if math.Float32bits(a.P[i]) != math.Float32bits(b.P[i]) {
+			t.Fatalf("parameter %d: fused step %v, gradient then Adam %v", i, a.P[i], b.P[i])
+		}
+	}
+	// the trainer's prepared weights are those of the updated parameters
+	w := newWorker().view(Group)
+	w.load(x.Data[:Group*Pixels], nil)
+	a.forward(ta.pw, w, false)
+	got := append([]float32(nil), w.logits...)
+	a.forward(a.prepare(nil), w, false)
+	for i, v := range w.logits {
+		if math.Float32bits(got[i]) != math.Float32bits(v) {
+			t.Fatalf("logit %d with the trainer's prepared weights %v, freshly prepared %v", i, got[i], v)
+		}
 	}
 }

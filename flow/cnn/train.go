@@ -106,14 +106,28 @@ func newTrainer(m *Model, x nn.Mat, y []int32, batch int, adam *nn.Adam) *traine
 
 // step trains on the images rows (crops applied unless nil) and returns the batch's mean loss.
 func (t *trainer) step(rows []int, crops []crop, lr float64) float64 {
-	loss := t.gradient(rows, crops)
-	t.adam.Update(t.m.P, t.grad, lr)
-	t.pw = t.m.prepare(t.pw)
+	st := t.adam.Advance(lr)
+	loss := t.gradient(rows, crops, &st)
+	// the convolutions' kernels need whole updated layers: transform them in parallel
+	m := t.m
+	m.parallel(3, func(_ *worker, task int) {
+		switch task {
+		case 0:
+			t.pw.c1 = m.C1.Prepare(t.pw.c1, m.P)
+		case 1:
+			t.pw.c2 = m.C2.Prepare(t.pw.c2, m.P)
+		default:
+			t.pw.c3 = m.C3.Prepare(t.pw.c3, m.P)
+		}
+	})
 	return loss
 }
 
 // gradient computes the gradient of the batch's mean loss into t.grad and returns the loss.
-func (t *trainer) gradient(rows []int, crops []crop) float64 {
+// With a step it also applies Adam to every range of parameters as soon as that range's
+// gradient is complete (the dense layers' transposed weights follow); the convolutions'
+// prepared weights are then stale.
+func (t *trainer) gradient(rows []int, crops []crop, st *nn.AdamStep) float64 {
 	m, n := t.m, len(rows)
 	scale := 1 / float64(n)
 	// Phase 1, per group: forward, loss, backward through the convolutions.
@@ -144,14 +158,30 @@ func (t *trainer) gradient(rows []int, crops []crop) float64 {
 		copy(t.gl[r0*Classes:], v.glogits)
 	})
 	// Phase 2: the dense layers' gradients over the whole batch (f1's weight split by rows)
-	// and the sum of the groups' convolution gradients, each in one fixed order.
+	// and the sum of the groups' convolution gradients, each in one fixed order; then Adam
+	// on the same range.
 	ng, cl := groups(n), m.convLen()
 	rowsPer := hidden / t.chunks
+	update := func(lo, hi int) {
+		if st != nil {
+			t.adam.Apply(*st, m.P, t.grad, lo, hi)
+		}
+	}
 	m.parallel(2*t.chunks+1, func(_ *worker, task int) {
 		switch {
 		case task < t.chunks:
 			r0 := task * rowsPer
-			nn.Gemm(true, false, rowsPer, flatLen, n, 1, t.gh[r0:], hidden, t.flat, flatLen, 0, t.grad[m.F1.W.Off+r0*flatLen:], flatLen)
+			off := m.F1.W.Off + r0*flatLen
+			nn.Gemm(true, false, rowsPer, flatLen, n, 1, t.gh[r0:], hidden, t.flat, flatLen, 0, t.grad[off:], flatLen)
+			update(off, off+rowsPer*flatLen)
+			if st != nil {
+				w := m.P[off : off+rowsPer*flatLen]
+				for r := 0; r < rowsPer; r++ {
+					for j, v := range w[r*flatLen : (r+1)*flatLen] {
+						t.pw.w1t[j*hidden+r0+r] = v
+					}
+				}
+			}
 		case task < 2*t.chunks:
 			c := task - t.chunks
 			lo, hi := c*cl/t.chunks, (c+1)*cl/t.chunks
@@ -162,10 +192,15 @@ func (t *trainer) gradient(rows []int, crops []crop) float64 {
 					dst[i] += v
 				}
 			}
+			update(lo, hi)
 		default:
 			nn.Gemm(true, false, Classes, hidden, n, 1, t.gl, Classes, t.h, hidden, 0, m.F2.W.View(t.grad), hidden)
 			colSums(m.F1.B.View(t.grad), t.gh[:n*hidden], hidden)
 			colSums(m.F2.B.View(t.grad), t.gl[:n*Classes], Classes)
+			update(m.F1.B.Off, len(m.P))
+			if st != nil {
+				t.pw.w2t = transpose(t.pw.w2t, m.F2.W.View(m.P), Classes, hidden)
+			}
 		}
 	})
 	var sum float64
