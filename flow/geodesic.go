@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
@@ -45,16 +44,7 @@ type geodesic struct {
 	cand     int       // candidate being trained in the search phase
 	bestLoss float64
 	bestP    []float32
-	// AlongCurve: training rows sorted by U, their U, the sampler and the resampled batch.
-	byU    []int
-	sortU  []float32
-	rng    *rand.Rand
-	xbatch nn.Mat
-	picked []int
 }
-
-// curveStream separates the along-curve sampler's random stream from the others.
-const curveStream = 0x63757276
 
 func newGeodesic(m *MFlow, train nn.Mat, cfg TrainConfig) (*geodesic, error) {
 	if m.Cfg.N != 2 || m.Cfg.D != 1 {
@@ -68,18 +58,6 @@ func newGeodesic(m *MFlow, train nn.Mat, cfg TrainConfig) (*geodesic, error) {
 	for i, u := range cc.U {
 		g.targets.Data[2*i] = u
 	}
-	if cfg.AlongCurve {
-		g.byU = make([]int, len(cc.U))
-		for i := range g.byU {
-			g.byU[i] = i
-		}
-		sort.SliceStable(g.byU, func(a, b int) bool { return cc.U[g.byU[a]] < cc.U[g.byU[b]] })
-		g.sortU = make([]float32, len(cc.U))
-		for i, r := range g.byU {
-			g.sortU[i] = cc.U[r]
-		}
-		g.rng = rand.New(rand.NewPCG(cfg.Seed, curveStream))
-	}
 	return g, nil
 }
 
@@ -87,16 +65,7 @@ func (g *geodesic) searchSteps() int {
 	if g.cfg.Starts <= 1 {
 		return 0 // one start: nothing to choose, its steps count as unrolling
 	}
-	return g.cfg.Starts * g.candSteps()
-}
-
-// candSteps is the length of one candidate of the search phase.
-func (g *geodesic) candSteps() int { return g.cfg.StartSteps + g.cfg.CandAlign }
-
-// candAligning reports whether step (0-based) of the search phase is one of a candidate's
-// aligning steps.
-func (g *geodesic) candAligning(step int) bool {
-	return g.cfg.CandAlign > 0 && step%g.candSteps() >= g.cfg.StartSteps
+	return g.cfg.Starts * g.cfg.StartSteps
 }
 
 // phase returns the phase of step (0-based count of steps taken).
@@ -123,44 +92,17 @@ func (g *geodesic) grad(t *Trainer, ph Phase, rows []int) float64 {
 			return 0
 		}
 	}
-	x := t.batch
-	if g.byU != nil {
-		rows = g.alongCurve(len(rows))
-		if g.xbatch.Rows != len(rows) {
-			g.xbatch = nn.NewMat(len(rows), 2)
-		}
-		for i, r := range rows {
-			copy(g.xbatch.Row(i), t.train.Row(r))
-		}
-		x = g.xbatch
-	}
 	if g.tbatch.Rows != len(rows) {
 		g.tbatch = nn.NewMat(len(rows), 2)
 	}
 	for i, r := range rows {
 		copy(g.tbatch.Row(i), g.targets.Row(r))
 	}
-	loss := w * t.m.OuterTargetGrad(t.ws, x, g.tbatch, g.hOnly, w, t.grad)
-	if ph == PhaseAlign || ph == PhaseJoint || (ph == PhaseSearch && g.candAligning(t.step)) {
-		loss += w * t.m.InverseTargetGrad(t.ws, x, g.tbatch, g.both, w, t.grad)
+	loss := w * t.m.OuterTargetGrad(t.ws, t.batch, g.tbatch, g.hOnly, w, t.grad)
+	if ph == PhaseAlign || ph == PhaseJoint {
+		loss += w * t.m.InverseTargetGrad(t.ws, t.batch, g.tbatch, g.both, w, t.grad)
 	}
 	return loss
-}
-
-// alongCurve draws n training rows uniformly along the curve: a uniform geodesic coordinate,
-// then the row whose U is nearest to it.
-func (g *geodesic) alongCurve(n int) []int {
-	g.picked = g.picked[:0]
-	lo, hi := float64(g.sortU[0]), float64(g.sortU[len(g.sortU)-1])
-	for range n {
-		u := float32(lo + (hi-lo)*g.rng.Float64())
-		j := sort.Search(len(g.sortU), func(k int) bool { return g.sortU[k] >= u })
-		if j == len(g.sortU) || (j > 0 && u-g.sortU[j-1] < g.sortU[j]-u) {
-			j--
-		}
-		g.picked = append(g.picked, g.byU[j])
-	}
-	return g.picked
 }
 
 // afterStep ends a candidate of the search phase once it has taken its steps: it scores the
@@ -168,14 +110,10 @@ func (g *geodesic) alongCurve(n int) []int {
 // the last, continues from the best) with a fresh optimiser.
 func (g *geodesic) afterStep(t *Trainer) {
 	s := g.searchSteps()
-	if s == 0 || t.step > s || t.step%g.candSteps() != 0 {
+	if s == 0 || t.step > s || t.step%g.cfg.StartSteps != 0 {
 		return
 	}
-	score := g.regressionLoss
-	if g.cfg.CandAlign > 0 {
-		score = dataD2M95
-	}
-	if l := score(t.m, t.train); l < g.bestLoss || g.bestP == nil {
+	if l := g.regressionLoss(t.m, t.train); l < g.bestLoss || g.bestP == nil {
 		g.bestLoss = l
 		g.bestP = append(g.bestP[:0], t.m.P...)
 	}
@@ -204,25 +142,10 @@ func (g *geodesic) regressionLoss(m *MFlow, x nn.Mat) float64 {
 	return s / float64(x.Rows)
 }
 
-// dataD2M95 is the 95th percentile of |project(x) − x| over the rows of x: how far the data
-// lie from the learned curve, measured from the data alone (+Inf when not finite).
-func dataD2M95(m *MFlow, x nn.Mat) float64 {
-	p := m.Project(x)
-	d := make([]float64, x.Rows)
-	for i := range d {
-		d[i] = math.Hypot(float64(p.Data[2*i]-x.Data[2*i]), float64(p.Data[2*i+1]-x.Data[2*i+1]))
-		if math.IsNaN(d[i]) {
-			return math.Inf(1)
-		}
-	}
-	sort.Float64s(d)
-	return d[min(len(d)-1, int(math.Ceil(0.95*float64(len(d))))-1)]
-}
-
 // Continued returns the configuration for training on from weights that were already
 // trained: the geodesic recipe's start-up phases are skipped (only its joint phase and
 // anchor remain), other recipes are unchanged.
 func (c TrainConfig) Continued() TrainConfig {
-	c.Starts, c.StartSteps, c.Unroll, c.Align, c.CandAlign = 0, 0, 0, 0, 0
+	c.Starts, c.StartSteps, c.Unroll, c.Align = 0, 0, 0, 0
 	return c
 }

@@ -47,15 +47,6 @@ type TrainConfig struct {
 	Starts, StartSteps, Unroll, Align int
 	Anchor                            float64
 	JointLR                           float64 // learning rate of the joint phase (0 = LR)
-	// AlongCurve makes the geodesic recipe's regressions sample their points uniformly
-	// along the data's curve (by geodesic coordinate) instead of uniformly over the data,
-	// so sparsely sampled stretches (the spiral's centre) weigh as much as dense ones.
-	AlongCurve bool
-	// CandAlign, when positive, gives each candidate start CandAlign aligning steps after
-	// its StartSteps of regression, and candidates are ranked by the data's own d2m95 (the
-	// 95th percentile of |project(x) − x| over the training rows) instead of the regression
-	// error: whether the curve can be pulled onto the data shows only once it is tried.
-	CandAlign int
 }
 
 // OriginalTraining returns the original recipe of spec 5.5.
@@ -71,7 +62,7 @@ func (c TrainConfig) Validate() error {
 	case c.Recipe != RecipeOriginal && c.Recipe != RecipeJoint && c.Recipe != RecipeGeodesic:
 		return fmt.Errorf("flow: unknown recipe %q (want %q, %q or %q)", c.Recipe, RecipeOriginal, RecipeJoint, RecipeGeodesic)
 	case c.Starts < 0 || c.Starts > 1000 || c.StartSteps < 0 || c.Unroll < 0 || c.Align < 0 ||
-		c.StartSteps > 1_000_000 || c.Unroll > 1_000_000 || c.Align > 1_000_000 || c.CandAlign < 0 || c.CandAlign > 1_000_000:
+		c.StartSteps > 1_000_000 || c.Unroll > 1_000_000 || c.Align > 1_000_000:
 		return fmt.Errorf("flow: geodesic phases starts=%d×%d, unroll %d, align %d out of range", c.Starts, c.StartSteps, c.Unroll, c.Align)
 	case bad("anchor", c.Anchor):
 		return fmt.Errorf("flow: anchor weight %v must be finite and ≥ 0", c.Anchor)

@@ -70,8 +70,6 @@ type runsFlags struct {
 	lr, clip, nllW                                             float64
 	starts, startSteps, unroll, align                          int
 	anchor, jointLR                                            float64
-	alongCurve                                                 bool
-	candAlign                                                  int
 }
 
 func runRuns(env *Env, args []string) error {
@@ -112,8 +110,6 @@ func runRuns(env *Env, args []string) error {
 	fs.IntVar(&f.align, "align", 0, "override (geodesic recipe): aligning steps")
 	fs.Float64Var(&f.jointLR, "joint-lr", 0, "override (geodesic recipe): learning rate of the joint phase")
 	fs.Float64Var(&f.anchor, "anchor", 0, "override (geodesic recipe): weight of the h_M regression in the joint phase")
-	fs.IntVar(&f.candAlign, "cand-align", 0, "override (geodesic recipe): aligning steps per candidate start (ranked by d2m95 when > 0)")
-	fs.BoolVar(&f.alongCurve, "along-curve", false, "override (geodesic recipe): regressions sample uniformly along the curve, not over the data")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -193,7 +189,7 @@ func (f *runsFlags) override(s *run.Settings) error {
 		{"steps-s", &s.Flow.Steps, &f.stepsS}, {"hidden", &s.Flow.Hidden, &f.hidden},
 		{"blocks", &s.Flow.Blocks, &f.blocks}, {"bins", &s.Flow.Bins, &f.bins}, {"batch", &s.Train.Batch, &f.batch},
 		{"starts", &s.Train.Starts, &f.starts}, {"start-steps", &s.Train.StartSteps, &f.startSteps},
-		{"unroll", &s.Train.Unroll, &f.unroll}, {"align", &s.Train.Align, &f.align}, {"cand-align", &s.Train.CandAlign, &f.candAlign},
+		{"unroll", &s.Train.Unroll, &f.unroll}, {"align", &s.Train.Align, &f.align},
 	} {
 		if f.set[o.name] {
 			*o.dst = *o.src
@@ -207,9 +203,6 @@ func (f *runsFlags) override(s *run.Settings) error {
 		if f.set[o.name] {
 			*o.dst = *o.src
 		}
-	}
-	if f.set["along-curve"] {
-		s.Train.AlongCurve = f.alongCurve
 	}
 	return s.Validate()
 }
