@@ -7,36 +7,61 @@ import (
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
 
-// Defended is a classifier behind the projection defence: it classifies project(x) instead
-// of x. Its LossGrad differentiates through encode and decode exactly, so attacking it is the
-// adaptive attack (no straight-through approximation).
+// Defended is a classifier behind a projection defence: it classifies project(x) instead of
+// x. Its LossGrad differentiates through the projection exactly (for the M-Flow: through
+// encode and decode), so attacking it is the adaptive attack (no straight-through
+// approximation). The projection is Flow (the Two Spirals M-Flow) or any Projector in Proj;
+// set exactly one of them.
 type Defended struct {
 	Clf  Classifier
 	Flow *flow.MFlow
+	Proj Projector
+}
+
+// Projection returns the defence's projection: Proj, or Flow wrapped in a FlowProjector. It
+// panics when the classifier is missing or not exactly one of Flow and Proj is set.
+func (d Defended) Projection() Projector {
+	d.check("Projection")
+	if d.Proj != nil {
+		return d.Proj
+	}
+	return FlowProjector{Flow: d.Flow}
 }
 
 // Predict returns the bare classifier's prediction at the projection of each row.
 func (d Defended) Predict(x nn.Mat) []int32 {
-	d.check("Predict", x)
-	return d.Clf.Predict(d.Flow.Project(x))
+	d.check("Predict")
+	if d.Proj == nil {
+		return d.Clf.Predict(d.Flow.Project(x))
+	}
+	return d.Clf.Predict(d.Proj.Project(nn.Mat{}, x))
 }
 
 // LossGrad returns each sample's loss at its projection and the gradient of that loss with
-// respect to the unprojected input, through the projection.
+// respect to the unprojected input, through the projection. Projections that implement
+// FusedProjector project and differentiate in one pass.
 func (d Defended) LossGrad(x nn.Mat, y []int32) (loss []float32, gx nn.Mat) {
-	d.check("LossGrad", x)
-	loss = make([]float32, x.Rows)
-	_, gx = d.Flow.ProjectGrad(x, func(r0 int, proj nn.Mat) nn.Mat {
-		l, g := d.Clf.LossGrad(proj, y[r0:r0+proj.Rows])
-		copy(loss[r0:], l)
-		return g
-	})
-	return loss, gx
+	p := d.Projection()
+	if len(y) != x.Rows {
+		panic(fmt.Sprintf("attack: Defended.LossGrad: %d labels for %d rows", len(y), x.Rows))
+	}
+	if f, ok := p.(FusedProjector); ok {
+		loss = make([]float32, x.Rows)
+		_, gx = f.ProjectGrad(x, func(r0 int, proj nn.Mat) nn.Mat {
+			l, g := d.Clf.LossGrad(proj, y[r0:r0+proj.Rows])
+			copy(loss[r0:], l)
+			return g
+		})
+		return loss, gx
+	}
+	proj := p.Project(nn.Mat{}, x)
+	loss, g := d.Clf.LossGrad(proj, y)
+	return loss, p.ProjectVJP(nn.Mat{}, x, g)
 }
 
-func (d Defended) check(name string, x nn.Mat) {
-	if d.Clf == nil || d.Flow == nil {
-		panic(fmt.Sprintf("attack: Defended.%s needs both a classifier and a flow", name))
+func (d Defended) check(name string) {
+	if d.Clf == nil || (d.Flow == nil) == (d.Proj == nil) {
+		panic(fmt.Sprintf("attack: Defended.%s needs a classifier and exactly one of a flow and a projector", name))
 	}
 }
 
@@ -109,12 +134,18 @@ func (c Case) Describe() string {
 // project(x′). clf may be a Defended; its bare classifier is used. It panics when y has the
 // wrong length or the flow's dimension differs from the points'.
 func Classify(clf Classifier, fl *flow.MFlow, xAdv nn.Mat, y []int32) []Case {
+	return ClassifyWith(clf, FlowProjector{Flow: fl}, xAdv, y)
+}
+
+// ClassifyWith is Classify for any projection defence p.
+func ClassifyWith(clf Classifier, p Projector, xAdv nn.Mat, y []int32) []Case {
 	if len(y) != xAdv.Rows {
 		panic(fmt.Sprintf("attack: Classify: %d labels for %d rows", len(y), xAdv.Rows))
 	}
 	bare := Bare(clf)
-	pa := bare.Predict(xAdv)
-	pd := bare.Predict(fl.Project(xAdv))
+	chunk := chunkRows(xAdv.Cols)
+	pa := predictRows(bare, xAdv, chunk)
+	pd := predictRows(bare, projectRows(p, xAdv, chunk), chunk)
 	out := make([]Case, len(y))
 	for i := range out {
 		out[i] = CaseOf(pa[i] != y[i], pd[i] == y[i])

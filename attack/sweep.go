@@ -86,6 +86,23 @@ func Sweep(ctx context.Context, clf Classifier, fl *flow.MFlow, x nn.Mat, y []in
 	return sweep(ctx, clf, fl, x, y, eps, p, progress, sweepRows)
 }
 
+// SweepWith is Sweep with any projection defence proj (PCA, an image M-Flow, …); pass
+// Defended{Clf: bare, Proj: proj} as clf for the adaptive attack. Rows go to the classifier
+// and the projection in bounded batches, so thousands of images sweep in fixed memory; PGD
+// reports progress after every gradient step.
+func SweepWith(ctx context.Context, clf Classifier, proj Projector, x nn.Mat, y []int32, eps []float64, p Params, progress func(done, total int)) (*SweepResult, error) {
+	if clf == nil || proj == nil {
+		return nil, errors.New("attack: Sweep needs a classifier and a projection")
+	}
+	if len(y) != x.Rows {
+		panic(fmt.Sprintf("attack: Sweep: %d labels for %d rows", len(y), x.Rows))
+	}
+	if err := checkProjector(proj, x.Cols); err != nil {
+		return nil, err
+	}
+	return sweepWith(ctx, clf, proj, x, y, eps, p, progress, sweepRows, chunkRows(x.Cols))
+}
+
 // sweep is Sweep with FGSM's batches holding about batchRows adversarial points.
 func sweep(ctx context.Context, clf Classifier, fl *flow.MFlow, x nn.Mat, y []int32, eps []float64, p Params, progress func(done, total int), batchRows int) (*SweepResult, error) {
 	if clf == nil || fl == nil {
@@ -97,6 +114,12 @@ func sweep(ctx context.Context, clf Classifier, fl *flow.MFlow, x nn.Mat, y []in
 	if fl.Cfg.N != x.Cols {
 		return nil, fmt.Errorf("attack: the flow maps %d-dimensional points; the data has %d columns", fl.Cfg.N, x.Cols)
 	}
+	return sweepWith(ctx, clf, FlowProjector{Flow: fl}, x, y, eps, p, progress, batchRows, chunkRows(x.Cols))
+}
+
+// sweepWith is the sweep after the model checks; the classifier and the projection see at
+// most chunk rows at a time.
+func sweepWith(ctx context.Context, clf Classifier, proj Projector, x nn.Mat, y []int32, eps []float64, p Params, progress func(done, total int), batchRows, chunk int) (*SweepResult, error) {
 	if x.Rows == 0 {
 		return nil, errors.New("attack: Sweep has no points")
 	}
@@ -135,15 +158,17 @@ func sweep(ctx context.Context, clf Classifier, fl *flow.MFlow, x nn.Mat, y []in
 	}
 	res := &SweepResult{Eps: append([]float64(nil), eps...), Counts: make([][4]int, len(eps)), N: x.Rows}
 	total := x.Rows * len(eps)
+	last := 0
 	report := func(done int) {
-		if progress != nil {
+		if progress != nil && (done > last || done == 0) {
+			last = done
 			progress(done, total)
 		}
 	}
 	report(0)
 	bare := Bare(clf)
 	if p.Kind == FGSM {
-		if err := sweepFGSM(ctx, clf, bare, fl, x, y, steps, res, report, batchRows); err != nil {
+		if err := sweepFGSM(ctx, clf, bare, proj, x, y, steps, res, report, min(batchRows, chunk), chunk); err != nil {
 			return nil, err
 		}
 		return res, nil
@@ -151,13 +176,18 @@ func sweep(ctx context.Context, clf Classifier, fl *flow.MFlow, x nn.Mat, y []in
 	for i, q := range steps {
 		adv := x
 		if q.Eps > 0 {
-			r, err := run(ctx, clf, x, y, q, false)
+			var stepped func(float64)
+			if chunk < x.Rows || x.Cols > 64 {
+				// Slow steps (images): report within the ε as well.
+				stepped = func(f float64) { report(i*x.Rows + int(f*float64(x.Rows)*0.99)) }
+			}
+			r, err := run(ctx, clf, x, y, q, false, stepped, chunk)
 			if err != nil {
 				return nil, err
 			}
 			adv = r.Adv
 		}
-		res.Counts[i] = count(bare, fl, adv, y, 1)[0]
+		res.Counts[i] = count(bare, proj, adv, y, 1, chunk)[0]
 		report((i + 1) * x.Rows)
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -168,9 +198,9 @@ func sweep(ctx context.Context, clf Classifier, fl *flow.MFlow, x nn.Mat, y []in
 
 // sweepFGSM fills res for FGSM: one gradient per point, then groups of ε values stacked
 // into large batches for the projection.
-func sweepFGSM(ctx context.Context, clf, bare Classifier, fl *flow.MFlow, x nn.Mat, y []int32, steps []Params, res *SweepResult, report func(int), batchRows int) error {
+func sweepFGSM(ctx context.Context, clf, bare Classifier, proj Projector, x nn.Mat, y []int32, steps []Params, res *SweepResult, report func(int), batchRows, chunk int) error {
 	labels, _ := attackLabels(clf, x, y, steps[0])
-	_, g := clf.LossGrad(x, labels)
+	g := lossGradRows(clf, x, labels, chunk)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -195,7 +225,7 @@ func sweepFGSM(ctx context.Context, clf, bare Classifier, fl *flow.MFlow, x nn.M
 			}
 			steps[e].clip(blk)
 		}
-		copy(res.Counts[e0:e1], count(bare, fl, adv, y, e1-e0))
+		copy(res.Counts[e0:e1], count(bare, proj, adv, y, e1-e0, chunk))
 		report(e1 * x.Rows)
 		if err := ctx.Err(); err != nil {
 			return err
@@ -205,10 +235,11 @@ func sweepFGSM(ctx context.Context, clf, bare Classifier, fl *flow.MFlow, x nn.M
 }
 
 // count classifies adv, which stacks blocks copies of the points labelled y, and returns
-// the case counts per block.
-func count(bare Classifier, fl *flow.MFlow, adv nn.Mat, y []int32, blocks int) [][4]int {
-	pa := bare.Predict(adv)
-	pd := bare.Predict(fl.Project(adv))
+// the case counts per block. The classifier and the projection see at most chunk rows at a
+// time.
+func count(bare Classifier, proj Projector, adv nn.Mat, y []int32, blocks, chunk int) [][4]int {
+	pa := predictRows(bare, adv, chunk)
+	pd := predictRows(bare, projectRows(proj, adv, chunk), chunk)
 	out := make([][4]int, blocks)
 	for i := range pa {
 		b, t := i/len(y), y[i%len(y)]

@@ -26,6 +26,8 @@ func runBench(env *Env, args []string) error {
 			mode = BenchFrame
 		case "--learn", "-learn":
 			mode = BenchLearn
+		case "--cnn", "-cnn":
+			return benchCNN(env, append(args[:i:i], args[i+1:]...))
 		default:
 			continue
 		}
@@ -41,6 +43,7 @@ func runBench(env *Env, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the model and data")
 	fs.Bool("frame", false, "measure the app's full-window frame time instead (mflowlab bench --frame -h)")
 	fs.Bool("learn", false, "measure the seconds until the window's live training is learned, per seed (mflowlab bench --learn -h)")
+	fs.Bool("cnn", false, "measure the CIFAR-10 CNN instead: per-layer times and training images/s (mflowlab bench --cnn -h)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -33,8 +33,10 @@ func commands() map[string]command {
 		"train-flow":       {"train an M-Flow on Two Spirals headless and write a checkpoint", runTrainFlow},
 		"bench":            {"measure training-step speed (config=NAME step_ms=… samples_per_s=…)", runBench},
 		"train-classifier": {"train the Two Spirals MLP classifier headless and write a checkpoint", runTrainClassifier},
+		"train-cnn":        {"train the CIFAR-10 CNN (the PyTorch yardstick) headless and write a checkpoint (.mfl or .pt)", runTrainCNN},
 		"sweep":            {"count the attack/defence cases A–D over a range of ε (CSV, optional PNG chart)", runSweep},
 		"runs":             {"train many seeds and give each run a verdict (learned/partial/failed/diverged); `runs merge` joins shards", runRuns},
+		"data":             {"download a data set: `data cifar10` fetches the official CIFAR-10 archive (resumable, MD5-checked)", runData},
 		"record":           {"render an animation (training, level set, boundary, projection, attack) to GIF, MP4 or PNG frames", runRecord},
 	}
 }

@@ -16,10 +16,16 @@ import (
 )
 
 func runEval(env *Env, args []string) error {
+	for _, f := range []string{"images", "split", "attack", "eps", "steps", "alpha"} {
+		if hasFlag(args, f) {
+			return runEvalImages(env, args)
+		}
+	}
 	fs := newFlags(env, "eval")
 	flowPath := fs.String("flow", "", "M-Flow checkpoint (native or original .pt)")
 	clfPath := fs.String("classifier", "", "classifier checkpoint (native or original .pt)")
 	in := fs.String("in", "", "input CSV with x,y rows (header optional)")
+	fs.String("images", "", "CIFAR-10 images instead of points: evaluate a CNN classifier (mflowlab eval --images X -h)")
 	out := fs.String("out", "", "output CSV")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -54,6 +60,20 @@ func runEval(env *Env, args []string) error {
 		})
 	}
 	return evalClassifier(*clfPath, pts, *out)
+}
+
+// hasFlag reports whether args set the flag name (as -name, --name, -name=… or --name=…).
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 func ff(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) }

@@ -33,6 +33,9 @@ import (
 const originalData = "reference/data/spiral_dataset_20k.pt"
 
 func runSweep(env *Env, args []string) error {
+	if hasFlag(args, "images") {
+		return runSweepImages(env, args)
+	}
 	fs := newFlags(env, "sweep")
 	flowPath := fs.String("flow", "", "M-Flow checkpoint used as the defence (native or original .pt)")
 	clfPath := fs.String("classifier", "", "classifier checkpoint (native or original .pt)")
@@ -47,6 +50,7 @@ func runSweep(env *Env, args []string) error {
 	out := fs.String("out", "", "CSV to write: eps,A,B,C,D")
 	plotPath := fs.String("plot", "", "PNG to write: stacked relative frequencies of the cases (optional)")
 	n := fs.Int("n", 20000, "generated data: number of points")
+	fs.String("images", "", "CIFAR-10 images instead of points: sweep a CNN behind a PCA or image M-Flow defence (mflowlab sweep --images X -h)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -23,18 +23,36 @@ func (a *Adam) Update(p, g []float32, lr float64) {
 	if len(p) != len(a.M) || len(g) != len(a.M) {
 		panic(fmt.Sprintf("nn: adam over %d values given %d params, %d grads", len(a.M), len(p), len(g)))
 	}
+	a.Apply(a.Advance(lr), p, g, 0, len(p))
+}
+
+// AdamStep holds the constants of one optimiser step (see Advance).
+type AdamStep struct {
+	b1, b2, stepSize, sq, eps float32
+}
+
+// Advance counts one step with learning rate lr and returns its constants. Apply then
+// updates index ranges of the parameters, disjoint ranges possibly concurrently: Advance
+// followed by Apply over every index is Update, bit for bit.
+func (a *Adam) Advance(lr float64) AdamStep {
 	a.Step++
-	b1, b2 := float32(a.Beta1), float32(a.Beta2)
 	bc1 := 1 - math.Pow(a.Beta1, float64(a.Step))
 	bc2 := 1 - math.Pow(a.Beta2, float64(a.Step))
-	stepSize := float32(lr / bc1)
-	sq := float32(math.Sqrt(bc2))
-	eps := float32(a.Eps)
+	return AdamStep{b1: float32(a.Beta1), b2: float32(a.Beta2), stepSize: float32(lr / bc1), sq: float32(math.Sqrt(bc2)), eps: float32(a.Eps)}
+}
+
+// Apply updates params p[lo:hi] with gradient g[lo:hi] by the step s (see Advance).
+func (a *Adam) Apply(s AdamStep, p, g []float32, lo, hi int) {
+	if len(p) != len(a.M) || len(g) != len(a.M) || lo < 0 || hi > len(p) || lo > hi {
+		panic(fmt.Sprintf("nn: adam over %d values given %d params, %d grads, range [%d, %d)", len(a.M), len(p), len(g), lo, hi))
+	}
+	b1, b2, stepSize, sq, eps := s.b1, s.b2, s.stepSize, s.sq, s.eps
+	m, v, p, g := a.M[lo:hi], a.V[lo:hi], p[lo:hi], g[lo:hi]
 	for i, gi := range g {
-		m := b1*a.M[i] + (1-b1)*gi
-		v := b2*a.V[i] + (1-b2)*gi*gi
-		a.M[i], a.V[i] = m, v
-		p[i] -= stepSize * m / (float32(math.Sqrt(float64(v)))/sq + eps)
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		m[i], v[i] = mi, vi
+		p[i] -= stepSize * mi / (float32(math.Sqrt(float64(vi)))/sq + eps)
 	}
 }
 

@@ -93,10 +93,15 @@ func (c Conv3) Prepare(dst *Conv3Weights, p []float32) *Conv3Weights {
 }
 
 // convBlock is the number of tiles the kernels transform and multiply at a time: a block's
-// transformed input and products stay in the core's L2 cache.
-func convBlock(ci, co int) int {
-	b := (48 << 10) / (16 * (ci + co)) / 6 * 6
-	return max(b, 6)
+// transformed input and products stay in the core's L2 cache
+// (measured on Zen 4: about 40 K floats for the forward pass, 128 K for the backward one,
+// whose weight-gradient chains gain from longer runs per block).
+func convBlock(ci, co int, backward bool) int {
+	budget := 40 << 10
+	if backward {
+		budget = 128 << 10
+	}
+	return max(budget/(16*(ci+co))/6*6, 6)
 }
 
 // convScratch holds a call's scratch buffers.
@@ -107,7 +112,7 @@ type convScratch struct {
 
 func (w *Conv3Weights) scratch(ws *Arena, backward bool) convScratch {
 	ci, co := w.In, w.Out
-	s := convScratch{bt: convBlock(ci, co)}
+	s := convScratch{bt: convBlock(ci, co, backward)}
 	s.v = ws.Uninit(s.bt * 16 * ci)
 	s.m = ws.Uninit(s.bt * 16 * co)
 	s.zero = ws.Floats(ci)

@@ -55,8 +55,8 @@ func winoWeights(u, ut, w []float32, ci, co int) {
 func winoWeightGrad(gw, du []float32, ci, co int) {
 	var x [16]float32
 	var t [12]float32
-	for o := 0; o < co; o++ {
-		for c := 0; c < ci; c++ {
+	for c := 0; c < ci; c++ {
+		for o := 0; o < co; o++ {
 			for xi := 0; xi < 16; xi++ {
 				x[xi] = du[(xi*ci+c)*co+o]
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -164,6 +165,10 @@ func (d *Download) fetch(ctx context.Context, url, part string, attempt int) (re
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		var dns *net.DNSError
+		if errors.As(err, &dns) && dns.IsNotFound {
+			return false, permanentError{err.Error() + " (no network, or a wrong --url?)"}
+		}
 		return false, err
 	}
 	defer resp.Body.Close()
