@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"sweep":            {"count the attack/defence cases A–D over a range of ε (CSV, optional PNG chart)", runSweep},
 		"runs":             {"train many seeds and give each run a verdict (learned/partial/failed/diverged); `runs merge` joins shards", runRuns},
 		"data":             {"download a data set: `data cifar10` fetches the official CIFAR-10 archive (resumable, MD5-checked)", runData},
+		"gallery":          {"render a contact sheet of CIFAR-10 images: original, adversarial, perturbation, projected, with predictions and cases A–D", runGallery},
 		"record":           {"render an animation (training, level set, boundary, projection, attack) to GIF, MP4 or PNG frames", runRecord},
 	}
 }
