@@ -38,6 +38,12 @@ func (u *Runs) Train(ctx context.Context, n int, log io.Writer) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	u.Pause()
+	for u.training() { // the runs take the pause between steps
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	steps, _ := u.Trained()
 	fmt.Fprintf(log, "trained %d runs to step %d (%d steps in all) in %.1f s\n", len(u.state().Members), n, steps, time.Since(t0).Seconds())
 	return nil
@@ -59,6 +65,16 @@ func (u *Runs) reached(n int) bool {
 		}
 	}
 	return true
+}
+
+// training reports whether a live run still trains.
+func (u *Runs) training() bool {
+	for _, m := range u.co.State().Members {
+		if m.Run != nil && m.Run.Latest().State == run.Running {
+			return true
+		}
+	}
+	return false
 }
 
 // Trained returns the training steps all live runs have taken so far, and the samples

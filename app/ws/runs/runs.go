@@ -31,6 +31,8 @@ type Options struct {
 	Paused bool
 	// Setup is the first grid; zero means DefaultSetup.
 	Setup *Setup
+	// Duty is the share of one core the grid's measurements take (0: 0.2).
+	Duty float64
 }
 
 // Runs is the Runs workspace (ws.Workspace).
@@ -45,6 +47,7 @@ type Runs struct {
 	gen     uint64           // counts grids built, so that old loads are dropped
 	playing bool
 	play0   bool            // train the first grid once it is built
+	duty    float64         // measuring's share of a core
 	tried   bool            // the first grid was built (or failed to be)
 	refs    map[string]bool // reference paths shown (loaded or loading)
 	hidden  map[int]bool    // frozen members hidden again
@@ -66,7 +69,10 @@ func New(h ws.Host, o Options) *Runs {
 		s = *o.Setup
 	}
 	u.panel.init(u, s)
-	u.setup, u.play0 = s, !o.Paused
+	u.setup, u.play0, u.duty = s, !o.Paused, o.Duty
+	if u.duty <= 0 {
+		u.duty = 0.2
+	}
 	return u
 }
 
@@ -112,7 +118,7 @@ func (u *Runs) build(s Setup, play bool) error {
 		curve = pts
 	}
 	co, err := cohort.New(u.host.Context(), nn.Mat{Rows: d.N(), Cols: 2, Data: d.X},
-		cohort.Options{Curve: curve, LowPriority: true, Notify: u.host.Invalidate, Duty: 0.2})
+		cohort.Options{Curve: curve, LowPriority: true, Notify: u.host.Invalidate, Duty: u.duty})
 	if err != nil {
 		return err
 	}
@@ -269,12 +275,17 @@ func (u *Runs) Hold(on bool) { u.gv.hold = on }
 // AfterFrame implements ws.Workspace.
 func (u *Runs) AfterFrame() {}
 
-// Ready implements ws.Workspace: every cell is measured and drawn for its newest request,
-// and the charts are drawn.
+// Ready implements ws.Workspace: every cell is measured, a held run shows its newest
+// snapshot, every cell is drawn for its newest request, and the charts are drawn.
 func (u *Runs) Ready() bool {
 	for _, m := range u.shown(u.state()) {
 		if !m.Quality.Measured && m.Quality.Err == "" && (m.Snap == nil || m.Snap.State != run.Diverged) {
 			return false
+		}
+		if m.Run != nil {
+			if l := m.Run.Latest(); l.State != run.Running && m.Snap != l {
+				return false // a held run's newest snapshot is not shown yet
+			}
 		}
 	}
 	return u.gv.drawn() && u.panel.charts.ready()

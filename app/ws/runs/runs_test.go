@@ -51,7 +51,7 @@ func small() Setup {
 func newHarness(t *testing.T, s Setup) *harness {
 	t.Helper()
 	u := shell.New(context.Background(), shell.Options{Sync: true}, plane.Maker(plane.Options{Paused: true}),
-		Maker(Options{Paused: true, Setup: &s}))
+		Maker(Options{Paused: true, Setup: &s, Duty: 1}))
 	t.Cleanup(u.Close)
 	h := &harness{t: t, u: u, r: u.Workspace(ws.Runs).(*Runs), size: image.Pt(1100, 760)}
 	u.Show(ws.Runs, nil)
@@ -228,7 +228,7 @@ func TestWheelZoomsAndDragPansEveryCell(t *testing.T) {
 
 func TestTimelineRewindsAndForks(t *testing.T) {
 	h := newHarness(t, small())
-	h.train(80)
+	h.train(40)
 	st := h.r.state()
 	n := maxStep(st)
 	// Press the slider a quarter of the way along.
