@@ -72,8 +72,16 @@ func (p *workPool) put(w *worker) {
 	p.mu.Unlock()
 }
 
-// convLen is the number of convolution parameters: c1, c2 and c3 come first in the layout.
-func (m *Model) convLen() int { return m.C3.Bias.Off + m.C3.Bias.Size() }
+// tgLen is the length of the three convolutions' transformed gradients, concatenated.
+func (m *Model) tgLen() int {
+	return m.C1.TransformedGradLen() + m.C2.TransformedGradLen() + m.C3.TransformedGradLen()
+}
+
+// tgParts cuts a concatenated transformed gradient into the three layers' parts.
+func (m *Model) tgParts(tg []float32) [3][]float32 {
+	a, b := m.C1.TransformedGradLen(), m.C2.TransformedGradLen()
+	return [3][]float32{tg[:a], tg[a : a+b], tg[a+b:]}
+}
 
 // NewArch returns the architecture with zero parameters.
 func NewArch() *Model {
@@ -282,9 +290,9 @@ func dense(y, x, wt, b []float32, n, in, out int, relu bool) {
 }
 
 // backward takes v.glogits and propagates it to v.gh, v.gflat and through the convolutions,
-// accumulating the convolution parameters' gradients into gconv (skipped when nil) and
-// writing the normalised input's gradient into v.g0 when input is set.
-func (m *Model) backward(pw *prepared, v *worker, gconv []float32, input bool) {
+// writing the convolution parameters' gradients in transformed form into tg (tgLen values;
+// skipped when nil) and the normalised input's gradient into v.g0 when input is set.
+func (m *Model) backward(pw *prepared, v *worker, tg []float32, input bool) {
 	n := v.a0.N
 	nn.Gemm(false, false, n, hidden, Classes, 1, v.glogits, Classes, m.F2.W.View(m.P), hidden, 0, v.gh, hidden)
 	for i, h := range v.h {
@@ -302,13 +310,20 @@ func (m *Model) backward(pw *prepared, v *worker, gconv []float32, input bool) {
 			}
 		}
 	}
-	pw.c3.BackwardPool(v.g2, v.g3, v.code3, v.p2, gconv, &v.ws)
-	pw.c2.BackwardPool(v.g1, v.g2, v.code2, v.p1, gconv, &v.ws)
 	var g0 nn.Images
 	if input {
 		g0 = v.g0
 	}
-	pw.c1.BackwardPool(g0, v.g1, v.code1, v.a0, gconv, &v.ws)
+	if tg == nil {
+		pw.c3.BackwardPool(v.g2, v.g3, v.code3, v.p2, nil, &v.ws)
+		pw.c2.BackwardPool(v.g1, v.g2, v.code2, v.p1, nil, &v.ws)
+		pw.c1.BackwardPool(g0, v.g1, v.code1, v.a0, nil, &v.ws)
+		return
+	}
+	parts := m.tgParts(tg)
+	pw.c3.BackwardPoolTransformed(v.g2, v.g3, v.code3, v.p2, parts[2], &v.ws)
+	pw.c2.BackwardPoolTransformed(v.g1, v.g2, v.code2, v.p1, parts[1], &v.ws)
+	pw.c1.BackwardPoolTransformed(g0, v.g1, v.code1, v.a0, parts[0], &v.ws)
 }
 
 // inputGrad writes the gradient with respect to the raw pixels (rows, channel-major) from
