@@ -75,8 +75,8 @@ func BenchLayers(iters int, seed uint64, clock func() time.Duration) []LayerTime
 			gin = nn.Images{}
 		}
 		lt := LayerTime{Name: c.name,
-			Forward:  time1(func() { c.c.ForwardPool(c.out, c.code, c.in, &w.ws) }),
-			Backward: time1(func() { c.c.BackwardPoolTransformed(gin, c.gout, c.code, c.in, c.tg, &w.ws) }),
+			Forward:  time1(func() { c.c.ForwardPool(c.out, c.code, c.in, w.ws) }),
+			Backward: time1(func() { c.c.BackwardPoolTransformed(gin, c.gout, c.code, c.in, c.tg, w.ws) }),
 		}
 		sum.Forward += lt.Forward
 		sum.Backward += lt.Backward

@@ -162,7 +162,7 @@ func transpose(dst, a []float32, rows, cols int) []float32 {
 
 // worker is one goroutine's scratch for a group: activations, pooling codes, gradients.
 type worker struct {
-	ws                  nn.Arena
+	ws                  *nn.Arena // shared by the worker's views
 	a0, p1, p2, p3      nn.Images // normalised input and the three pooled outputs
 	g0, g1, g2, g3      nn.Images // their gradients
 	code1, code2, code3 []int8
@@ -171,7 +171,7 @@ type worker struct {
 }
 
 func newWorker() *worker {
-	w := &worker{}
+	w := &worker{ws: new(nn.Arena)}
 	w.a0, w.g0 = nn.NewImages(Group, Side, Side, Channels), nn.NewImages(Group, Side, Side, Channels)
 	w.p1, w.g1 = nn.NewImages(Group, Side/2, Side/2, 32), nn.NewImages(Group, Side/2, Side/2, 32)
 	w.p2, w.g2 = nn.NewImages(Group, Side/4, Side/4, 64), nn.NewImages(Group, Side/4, Side/4, 64)
@@ -257,9 +257,9 @@ func (m *Model) forward(pw *prepared, v *worker, train bool) {
 	if train {
 		c1, c2, c3 = v.code1, v.code2, v.code3
 	}
-	pw.c1.ForwardPool(v.p1, c1, v.a0, &v.ws)
-	pw.c2.ForwardPool(v.p2, c2, v.p1, &v.ws)
-	pw.c3.ForwardPool(v.p3, c3, v.p2, &v.ws)
+	pw.c1.ForwardPool(v.p1, c1, v.a0, v.ws)
+	pw.c2.ForwardPool(v.p2, c2, v.p1, v.ws)
+	pw.c3.ForwardPool(v.p3, c3, v.p2, v.ws)
 	// flatten in (channel, row, column) order, as PyTorch's x.flatten(1) of NCHW
 	const sp = (Side / 8) * (Side / 8)
 	for b := 0; b < n; b++ {
@@ -315,15 +315,15 @@ func (m *Model) backward(pw *prepared, v *worker, tg []float32, input bool) {
 		g0 = v.g0
 	}
 	if tg == nil {
-		pw.c3.BackwardPool(v.g2, v.g3, v.code3, v.p2, nil, &v.ws)
-		pw.c2.BackwardPool(v.g1, v.g2, v.code2, v.p1, nil, &v.ws)
-		pw.c1.BackwardPool(g0, v.g1, v.code1, v.a0, nil, &v.ws)
+		pw.c3.BackwardPool(v.g2, v.g3, v.code3, v.p2, nil, v.ws)
+		pw.c2.BackwardPool(v.g1, v.g2, v.code2, v.p1, nil, v.ws)
+		pw.c1.BackwardPool(g0, v.g1, v.code1, v.a0, nil, v.ws)
 		return
 	}
 	parts := m.tgParts(tg)
-	pw.c3.BackwardPoolTransformed(v.g2, v.g3, v.code3, v.p2, parts[2], &v.ws)
-	pw.c2.BackwardPoolTransformed(v.g1, v.g2, v.code2, v.p1, parts[1], &v.ws)
-	pw.c1.BackwardPoolTransformed(g0, v.g1, v.code1, v.a0, parts[0], &v.ws)
+	pw.c3.BackwardPoolTransformed(v.g2, v.g3, v.code3, v.p2, parts[2], v.ws)
+	pw.c2.BackwardPoolTransformed(v.g1, v.g2, v.code2, v.p1, parts[1], v.ws)
+	pw.c1.BackwardPoolTransformed(g0, v.g1, v.code1, v.a0, parts[0], v.ws)
 }
 
 // inputGrad writes the gradient with respect to the raw pixels (rows, channel-major) from
