@@ -16,8 +16,8 @@ import (
 // The manifold f⁻¹((h_M, 0)) is then μ + h_M·V_M + P_⊥ r(μ + h_M·V_M): the linear chart
 // bent by what the network predicts of the rest of the image (P_⊥ = I − V_MᵀV_M).
 type Coupling struct {
-	B          *Basis
-	Net        *convNet
+	B       *Basis
+	Net     *convNet
 	C, H, W int // image geometry the network sees
 }
 

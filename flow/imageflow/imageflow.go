@@ -107,11 +107,11 @@ type Info struct {
 	Seed       uint64  `json:"seed"`
 	TrainRows  int     `json:"train_rows"`
 	Seconds    float64 `json:"seconds"`
-	ValMSE     float64 `json:"val_mse"`      // reconstruction MSE of the projection on the held-out training images
-	EvalMSE    float64 `json:"eval_mse"`     // the same on the evaluation images, when given
-	ChartMSE   float64 `json:"chart_mse"`    // the linear chart's (the model at initialisation) on the same evaluation images
-	NLLPerDim  float64 `json:"nll_per_dim"`  // the density phase's negative log-likelihood of u per latent dimension
-	BestEpoch  int     `json:"best_epoch"`   // the epoch whose parameters were kept (lowest validation MSE)
+	ValMSE     float64 `json:"val_mse"`     // reconstruction MSE of the projection on the held-out training images
+	EvalMSE    float64 `json:"eval_mse"`    // the same on the evaluation images, when given
+	ChartMSE   float64 `json:"chart_mse"`   // the linear chart's (the model at initialisation) on the same evaluation images
+	NLLPerDim  float64 `json:"nll_per_dim"` // the density phase's negative log-likelihood of u per latent dimension
+	BestEpoch  int     `json:"best_epoch"`  // the epoch whose parameters were kept (lowest validation MSE)
 	DataSource string  `json:"data_source"` // where the training images came from
 }
 
