@@ -257,3 +257,31 @@ func (m *Model) densityPass(hM nn.Mat, order []int, batch int, adam *nn.Adam, lr
 	}
 	return last
 }
+
+// EpochSeconds estimates how long one training epoch over the training images x takes on
+// this machine, with evalRows evaluation images measured after it, from a few timed steps
+// (the model is not changed). It is how a time budget becomes a number of epochs.
+func (m *Model) EpochSeconds(x nn.Mat, evalRows int, cfg TrainConfig) float64 {
+	nv := int(math.Round(cfg.ValShare * float64(x.Rows)))
+	rows := max(x.Rows-nv, 1)
+	batch := min(cfg.Batch, rows)
+	idx := make([]int, batch)
+	for i := range idx {
+		idx[i] = i % x.Rows
+	}
+	var step float64
+	if m.Coupling != nil {
+		m.manifoldGrad(x, idx) // warm-up: arenas, caches
+		t0 := time.Now()
+		const timed = 2
+		for i := 0; i < timed; i++ {
+			m.manifoldGrad(x, idx)
+		}
+		step = time.Since(t0).Seconds() / timed
+	}
+	probe := x.Slice(0, min(x.Rows, 4*chunkRows))
+	t0 := time.Now()
+	m.Project(nn.Mat{}, probe)
+	perRow := time.Since(t0).Seconds() / float64(probe.Rows)
+	return float64(rows/batch)*step + float64(nv+evalRows)*perRow
+}
