@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"runs":             {"train many seeds and give each run a verdict (learned/partial/failed/diverged); `runs merge` joins shards", runRuns},
 		"data":             {"download a data set: `data cifar10` fetches the official CIFAR-10 archive (resumable, MD5-checked)", runData},
 		"gallery":          {"render a contact sheet of CIFAR-10 images: original, adversarial, perturbation, projected, with predictions and cases A–D", runGallery},
+		"train-image-flow": {"train an image M-Flow (d-dimensional manifold) on CIFAR-10 and write a checkpoint", runTrainImageFlow},
 		"record":           {"render an animation (training, level set, boundary, projection, attack) to GIF, MP4 or PNG frames", runRecord},
 	}
 }

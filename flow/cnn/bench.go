@@ -28,7 +28,8 @@ func BenchLayers(iters int, seed uint64, clock func() time.Duration) []LayerTime
 	x, y := benchImages(Group, seed)
 	pw := m.prepare(nil)
 	w := newWorker()
-	grad := make([]float32, m.convLen())
+	tg := make([]float32, m.tgLen())
+	parts := m.tgParts(tg)
 	crops := make([]crop, Group)
 	for i := range crops {
 		crops[i] = crop{Dy: int8(i % 9), Dx: int8((i * 5) % 9), Flip: i%2 == 1}
@@ -48,7 +49,7 @@ func BenchLayers(iters int, seed uint64, clock func() time.Duration) []LayerTime
 		for b := 0; b < Group; b++ {
 			softmaxCE(w.logits[b*Classes:(b+1)*Classes], y[b], 1.0/Group, w.glogits[b*Classes:(b+1)*Classes], nil)
 		}
-		m.backward(pw, w, grad, false)
+		m.backward(pw, w, tg, false)
 	}
 	full() // fills every activation and code for the stages below
 	res := []LayerTime{{Name: "input", Forward: time1(func() { w.load(x.Data, crops) })}}
@@ -60,11 +61,12 @@ func BenchLayers(iters int, seed uint64, clock func() time.Duration) []LayerTime
 		gin    nn.Images
 		gout   nn.Images
 		code   []int8
+		tg     []float32
 		inGrad bool
 	}{
-		{"c1", pw.c1, w.a0, w.p1, w.g0, w.g1, w.code1, false},
-		{"c2", pw.c2, w.p1, w.p2, w.g1, w.g2, w.code2, true},
-		{"c3", pw.c3, w.p2, w.p3, w.g2, w.g3, w.code3, true},
+		{"c1", pw.c1, w.a0, w.p1, w.g0, w.g1, w.code1, parts[0], false},
+		{"c2", pw.c2, w.p1, w.p2, w.g1, w.g2, w.code2, parts[1], true},
+		{"c3", pw.c3, w.p2, w.p3, w.g2, w.g3, w.code3, parts[2], true},
 	}
 	var sum LayerTime
 	for _, c := range convs {
@@ -73,8 +75,8 @@ func BenchLayers(iters int, seed uint64, clock func() time.Duration) []LayerTime
 			gin = nn.Images{}
 		}
 		lt := LayerTime{Name: c.name,
-			Forward:  time1(func() { c.c.ForwardPool(c.out, c.code, c.in, &w.ws) }),
-			Backward: time1(func() { c.c.BackwardPool(gin, c.gout, c.code, c.in, grad, &w.ws) }),
+			Forward:  time1(func() { c.c.ForwardPool(c.out, c.code, c.in, w.ws) }),
+			Backward: time1(func() { c.c.BackwardPoolTransformed(gin, c.gout, c.code, c.in, c.tg, w.ws) }),
 		}
 		sum.Forward += lt.Forward
 		sum.Backward += lt.Backward

@@ -72,8 +72,16 @@ func (p *workPool) put(w *worker) {
 	p.mu.Unlock()
 }
 
-// convLen is the number of convolution parameters: c1, c2 and c3 come first in the layout.
-func (m *Model) convLen() int { return m.C3.Bias.Off + m.C3.Bias.Size() }
+// tgLen is the length of the three convolutions' transformed gradients, concatenated.
+func (m *Model) tgLen() int {
+	return m.C1.TransformedGradLen() + m.C2.TransformedGradLen() + m.C3.TransformedGradLen()
+}
+
+// tgParts cuts a concatenated transformed gradient into the three layers' parts.
+func (m *Model) tgParts(tg []float32) [3][]float32 {
+	a, b := m.C1.TransformedGradLen(), m.C2.TransformedGradLen()
+	return [3][]float32{tg[:a], tg[a : a+b], tg[a+b:]}
+}
 
 // NewArch returns the architecture with zero parameters.
 func NewArch() *Model {
@@ -154,7 +162,7 @@ func transpose(dst, a []float32, rows, cols int) []float32 {
 
 // worker is one goroutine's scratch for a group: activations, pooling codes, gradients.
 type worker struct {
-	ws                  nn.Arena
+	ws                  *nn.Arena // shared by the worker's views
 	a0, p1, p2, p3      nn.Images // normalised input and the three pooled outputs
 	g0, g1, g2, g3      nn.Images // their gradients
 	code1, code2, code3 []int8
@@ -163,7 +171,7 @@ type worker struct {
 }
 
 func newWorker() *worker {
-	w := &worker{}
+	w := &worker{ws: new(nn.Arena)}
 	w.a0, w.g0 = nn.NewImages(Group, Side, Side, Channels), nn.NewImages(Group, Side, Side, Channels)
 	w.p1, w.g1 = nn.NewImages(Group, Side/2, Side/2, 32), nn.NewImages(Group, Side/2, Side/2, 32)
 	w.p2, w.g2 = nn.NewImages(Group, Side/4, Side/4, 64), nn.NewImages(Group, Side/4, Side/4, 64)
@@ -249,9 +257,9 @@ func (m *Model) forward(pw *prepared, v *worker, train bool) {
 	if train {
 		c1, c2, c3 = v.code1, v.code2, v.code3
 	}
-	pw.c1.ForwardPool(v.p1, c1, v.a0, &v.ws)
-	pw.c2.ForwardPool(v.p2, c2, v.p1, &v.ws)
-	pw.c3.ForwardPool(v.p3, c3, v.p2, &v.ws)
+	pw.c1.ForwardPool(v.p1, c1, v.a0, v.ws)
+	pw.c2.ForwardPool(v.p2, c2, v.p1, v.ws)
+	pw.c3.ForwardPool(v.p3, c3, v.p2, v.ws)
 	// flatten in (channel, row, column) order, as PyTorch's x.flatten(1) of NCHW
 	const sp = (Side / 8) * (Side / 8)
 	for b := 0; b < n; b++ {
@@ -282,9 +290,9 @@ func dense(y, x, wt, b []float32, n, in, out int, relu bool) {
 }
 
 // backward takes v.glogits and propagates it to v.gh, v.gflat and through the convolutions,
-// accumulating the convolution parameters' gradients into gconv (skipped when nil) and
-// writing the normalised input's gradient into v.g0 when input is set.
-func (m *Model) backward(pw *prepared, v *worker, gconv []float32, input bool) {
+// writing the convolution parameters' gradients in transformed form into tg (tgLen values;
+// skipped when nil) and the normalised input's gradient into v.g0 when input is set.
+func (m *Model) backward(pw *prepared, v *worker, tg []float32, input bool) {
 	n := v.a0.N
 	nn.Gemm(false, false, n, hidden, Classes, 1, v.glogits, Classes, m.F2.W.View(m.P), hidden, 0, v.gh, hidden)
 	for i, h := range v.h {
@@ -302,13 +310,20 @@ func (m *Model) backward(pw *prepared, v *worker, gconv []float32, input bool) {
 			}
 		}
 	}
-	pw.c3.BackwardPool(v.g2, v.g3, v.code3, v.p2, gconv, &v.ws)
-	pw.c2.BackwardPool(v.g1, v.g2, v.code2, v.p1, gconv, &v.ws)
 	var g0 nn.Images
 	if input {
 		g0 = v.g0
 	}
-	pw.c1.BackwardPool(g0, v.g1, v.code1, v.a0, gconv, &v.ws)
+	if tg == nil {
+		pw.c3.BackwardPool(v.g2, v.g3, v.code3, v.p2, nil, v.ws)
+		pw.c2.BackwardPool(v.g1, v.g2, v.code2, v.p1, nil, v.ws)
+		pw.c1.BackwardPool(g0, v.g1, v.code1, v.a0, nil, v.ws)
+		return
+	}
+	parts := m.tgParts(tg)
+	pw.c3.BackwardPoolTransformed(v.g2, v.g3, v.code3, v.p2, parts[2], v.ws)
+	pw.c2.BackwardPoolTransformed(v.g1, v.g2, v.code2, v.p1, parts[1], v.ws)
+	pw.c1.BackwardPoolTransformed(g0, v.g1, v.code1, v.a0, parts[0], v.ws)
 }
 
 // inputGrad writes the gradient with respect to the raw pixels (rows, channel-major) from

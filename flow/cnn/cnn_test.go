@@ -86,25 +86,21 @@ func TestParamGradMatchesFiniteDifferences(t *testing.T) {
 	if want := mean(); math.Abs(loss-want) > 1e-5 {
 		t.Fatalf("mean loss %v, float64 reference %v", loss, want)
 	}
-	rng := rand.New(rand.NewPCG(3, 3))
 	for _, s := range m.Layout.Specs {
+		if testing.Short() && !strings.HasSuffix(s.Name, ".weight") {
+			continue
+		}
+		// the largest gradient entry: the reference costs a full float64 forward pass
 		g := s.View(tr.grad)
-		scale := 0.0
-		for _, v := range g {
-			scale = max(scale, math.Abs(float64(v)))
-		}
-		// the largest gradient entry and a random one
-		best := 0
-		for j, v := range g {
-			if math.Abs(float64(v)) > math.Abs(float64(g[best])) {
-				best = j
+		j := 0
+		for i, v := range g {
+			if math.Abs(float64(v)) > math.Abs(float64(g[j])) {
+				j = i
 			}
 		}
-		for _, j := range []int{best, rng.IntN(len(g))} {
-			fd := fdStep(&m.P[s.Off+j], 1e-6, mean)
-			if d := math.Abs(float64(g[j]) - fd); d > 2e-3*scale+1e-7 {
-				t.Errorf("%s[%d]: gradient %v, finite difference %v (largest |gradient| %v)", s.Name, j, g[j], fd, scale)
-			}
+		fd := fdStep(&m.P[s.Off+j], 1e-6, mean)
+		if d := math.Abs(float64(g[j]) - fd); d > 2e-3*math.Abs(float64(g[j]))+1e-7 {
+			t.Errorf("%s[%d]: gradient %v, finite difference %v", s.Name, j, g[j], fd)
 		}
 	}
 }

@@ -76,7 +76,8 @@ type trainer struct {
 	pw     *prepared
 	adam   *nn.Adam
 	grad   []float32
-	gconv  [][]float32 // per group: the convolution parameters' gradient
+	tg     [][]float32 // per group: the convolutions' transformed gradients
+	tgSum  []float32   // their sum
 	flat   []float32   // per image: f1's input, f1's output, its gradient, the logits' gradient
 	h, gh  []float32
 	gl     []float32
@@ -90,10 +91,11 @@ type trainer struct {
 
 func newTrainer(m *Model, x nn.Mat, y []int32, batch int, adam *nn.Adam) *trainer {
 	t := &trainer{m: m, adam: adam, x: x, y: y, grad: make([]float32, len(m.P))}
-	t.gconv = make([][]float32, groups(batch))
-	for i := range t.gconv {
-		t.gconv[i] = make([]float32, m.convLen())
+	t.tg = make([][]float32, groups(batch))
+	for i := range t.tg {
+		t.tg[i] = make([]float32, m.tgLen())
 	}
+	t.tgSum = make([]float32, m.tgLen())
 	t.flat = make([]float32, batch*flatLen)
 	t.h, t.gh = make([]float32, batch*hidden), make([]float32, batch*hidden)
 	t.gl = make([]float32, batch*Classes)
@@ -107,26 +109,12 @@ func newTrainer(m *Model, x nn.Mat, y []int32, batch int, adam *nn.Adam) *traine
 // step trains on the images rows (crops applied unless nil) and returns the batch's mean loss.
 func (t *trainer) step(rows []int, crops []crop, lr float64) float64 {
 	st := t.adam.Advance(lr)
-	loss := t.gradient(rows, crops, &st)
-	// the convolutions' kernels need whole updated layers: transform them in parallel
-	m := t.m
-	m.parallel(3, func(_ *worker, task int) {
-		switch task {
-		case 0:
-			t.pw.c1 = m.C1.Prepare(t.pw.c1, m.P)
-		case 1:
-			t.pw.c2 = m.C2.Prepare(t.pw.c2, m.P)
-		default:
-			t.pw.c3 = m.C3.Prepare(t.pw.c3, m.P)
-		}
-	})
-	return loss
+	return t.gradient(rows, crops, &st)
 }
 
 // gradient computes the gradient of the batch's mean loss into t.grad and returns the loss.
 // With a step it also applies Adam to every range of parameters as soon as that range's
-// gradient is complete (the dense layers' transposed weights follow); the convolutions'
-// prepared weights are then stale.
+// gradient is complete, and prepares the updated weights for the next step.
 func (t *trainer) gradient(rows []int, crops []crop, st *nn.AdamStep) float64 {
 	m, n := t.m, len(rows)
 	scale := 1 / float64(n)
@@ -149,18 +137,16 @@ func (t *trainer) gradient(rows []int, crops []crop, st *nn.AdamStep) float64 {
 			i := r0 + b
 			t.loss[i] = softmaxCE(v.logits[b*Classes:(b+1)*Classes], t.y[rows[i]], scale, v.glogits[b*Classes:(b+1)*Classes], nil)
 		}
-		gc := t.gconv[g]
-		clear(gc)
-		m.backward(t.pw, v, gc, false)
+		m.backward(t.pw, v, t.tg[g], false)
 		copy(t.flat[r0*flatLen:], v.flat)
 		copy(t.h[r0*hidden:], v.h)
 		copy(t.gh[r0*hidden:], v.gh)
 		copy(t.gl[r0*Classes:], v.glogits)
 	})
 	// Phase 2: the dense layers' gradients over the whole batch (f1's weight split by rows)
-	// and the sum of the groups' convolution gradients, each in one fixed order; then Adam
-	// on the same range.
-	ng, cl := groups(n), m.convLen()
+	// and the sum of the groups' transformed convolution gradients, each in one fixed order;
+	// Adam on the dense layers' ranges.
+	ng, tl := groups(n), m.tgLen()
 	rowsPer := hidden / t.chunks
 	update := func(lo, hi int) {
 		if st != nil {
@@ -184,15 +170,14 @@ func (t *trainer) gradient(rows []int, crops []crop, st *nn.AdamStep) float64 {
 			}
 		case task < 2*t.chunks:
 			c := task - t.chunks
-			lo, hi := c*cl/t.chunks, (c+1)*cl/t.chunks
-			dst := t.grad[lo:hi]
-			copy(dst, t.gconv[0][lo:hi])
+			lo, hi := c*tl/t.chunks, (c+1)*tl/t.chunks
+			dst := t.tgSum[lo:hi]
+			copy(dst, t.tg[0][lo:hi])
 			for g := 1; g < ng; g++ {
-				for i, v := range t.gconv[g][lo:hi] {
+				for i, v := range t.tg[g][lo:hi] {
 					dst[i] += v
 				}
 			}
-			update(lo, hi)
 		default:
 			nn.Gemm(true, false, Classes, hidden, n, 1, t.gl, Classes, t.h, hidden, 0, m.F2.W.View(t.grad), hidden)
 			colSums(m.F1.B.View(t.grad), t.gh[:n*hidden], hidden)
@@ -202,6 +187,20 @@ func (t *trainer) gradient(rows []int, crops []crop, st *nn.AdamStep) float64 {
 				t.pw.w2t = transpose(t.pw.w2t, m.F2.W.View(m.P), Classes, hidden)
 			}
 		}
+	})
+	// Phase 3, per convolution: convert the summed gradient, Adam, prepare the new weights.
+	parts := m.tgParts(t.tgSum)
+	m.parallel(3, func(_ *worker, l int) {
+		c := [3]nn.Conv3{m.C1, m.C2, m.C3}[l]
+		lo, hi := c.Weight.Off, c.Bias.Off+c.Bias.Size()
+		clear(t.grad[lo:hi])
+		c.AddTransformedGrad(t.grad, parts[l])
+		if st == nil {
+			return
+		}
+		update(lo, hi)
+		pw := [3]**nn.Conv3Weights{&t.pw.c1, &t.pw.c2, &t.pw.c3}[l]
+		*pw = c.Prepare(*pw, m.P)
 	})
 	var sum float64
 	for _, l := range t.loss[:n] {

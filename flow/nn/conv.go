@@ -118,8 +118,6 @@ func (w *Conv3Weights) scratch(ws *Arena, backward bool) convScratch {
 	s.zero = ws.Floats(ci)
 	if backward {
 		s.dv = ws.Uninit(s.bt * 16 * ci)
-		s.du = ws.Uninit(16 * ci * co)
-		s.db = ws.Floats(co)
 	}
 	return s
 }
@@ -169,7 +167,7 @@ func (w *Conv3Weights) ForwardPool(y Images, code []int8, x Images, ws *Arena) {
 func (w *Conv3Weights) Backward(gx, gy, x Images, grad []float32, ws *Arena) {
 	w.checkGeometry("conv3 backward", x)
 	gy.check("conv3 backward", "output gradient", x.N, x.H, x.W, w.Out)
-	w.backward(gx, gy.Data, nil, x, grad, ws, false)
+	w.backward(gx, gy.Data, nil, x, grad, nil, ws, false)
 }
 
 // BackwardPool is Backward for ForwardPool: gy is the gradient of the pooled output and
@@ -180,10 +178,42 @@ func (w *Conv3Weights) BackwardPool(gx, gy Images, code []int8, x Images, grad [
 	if len(code) != len(gy.Data) {
 		panic(fmt.Sprintf("nn: conv3 backward-pool: %d codes for %d outputs", len(code), len(gy.Data)))
 	}
-	w.backward(gx, gy.Data, code, x, grad, ws, true)
+	w.backward(gx, gy.Data, code, x, grad, nil, ws, true)
 }
 
-func (w *Conv3Weights) backward(gx Images, gy []float32, code []int8, x Images, grad []float32, ws *Arena, pool bool) {
+// TransformedGradLen is the length of the layer's parameter gradient in the kernels'
+// transformed form (see BackwardPoolTransformed): 16·In·Out + Out.
+func (c Conv3) TransformedGradLen() int { return 16*c.In*c.Out + c.Out }
+
+// BackwardPoolTransformed is BackwardPool writing the parameter gradient into tg
+// (TransformedGradLen values, overwritten) in the kernels' transformed form instead of
+// adding it to a gradient vector. The transform is linear: sum the tg of several calls and
+// convert the sum once with AddTransformedGrad, cheaper than converting each.
+func (w *Conv3Weights) BackwardPoolTransformed(gx, gy Images, code []int8, x Images, tg []float32, ws *Arena) {
+	w.checkGeometry("conv3 backward-pool", x)
+	gy.check("conv3 backward-pool", "output gradient", x.N, x.H/2, x.W/2, w.Out)
+	if len(code) != len(gy.Data) || len(tg) != w.TransformedGradLen() {
+		panic(fmt.Sprintf("nn: conv3 backward-pool: %d codes for %d outputs, transformed gradient of %d values (want %d)",
+			len(code), len(gy.Data), len(tg), w.TransformedGradLen()))
+	}
+	w.backward(gx, gy.Data, code, x, nil, tg, ws, true)
+}
+
+// AddTransformedGrad converts a transformed parameter gradient tg (or a sum of them) and
+// adds it to grad, a gradient vector of the parameter layout.
+func (c Conv3) AddTransformedGrad(grad, tg []float32) {
+	if len(tg) != c.TransformedGradLen() || len(grad) < c.Bias.Off+c.Bias.Size() {
+		panic(fmt.Sprintf("nn: conv3 transformed gradient of %d values (want %d) into %d", len(tg), c.TransformedGradLen(), len(grad)))
+	}
+	n := 16 * c.In * c.Out
+	winoWeightGrad(c.Weight.View(grad), tg[:n], c.In, c.Out)
+	gb := c.Bias.View(grad)
+	for j, v := range tg[n:] {
+		gb[j] += v
+	}
+}
+
+func (w *Conv3Weights) backward(gx Images, gy []float32, code []int8, x Images, grad, tg []float32, ws *Arena, pool bool) {
 	if gx.Data != nil {
 		gx.check("conv3 backward", "input gradient", x.N, x.H, x.W, w.In)
 	}
@@ -198,15 +228,20 @@ func (w *Conv3Weights) backward(gx Images, gy []float32, code []int8, x Images, 
 	if gx.Data != nil {
 		dx = gx.Data
 	}
-	if grad == nil {
-		s.du = nil
+	switch {
+	case tg != nil:
+	case grad != nil:
+		tg = ws.Uninit(w.TransformedGradLen())
+	default: // input gradient only; the bias gradient is formed anyway
+		s.db = ws.Floats(w.Out)
+	}
+	if tg != nil {
+		n := 16 * w.In * w.Out
+		s.du, s.db = tg[:n], tg[n:] // du's chains start from 0
+		clear(s.db)
 	}
 	convBackward(-1, x, w, gy, code, pool, dx, s)
 	if grad != nil {
-		winoWeightGrad(w.Weight.View(grad), s.du, w.In, w.Out)
-		gb := w.Bias.View(grad)
-		for j, v := range s.db {
-			gb[j] += v
-		}
+		w.AddTransformedGrad(grad, tg)
 	}
 }

@@ -28,9 +28,10 @@ func TestConv3KernelsMatchGoBitForBit(t *testing.T) {
 				run := func(level, bt int, gemm chainFn) (y []float32, code []int8, gx, du, db []float32) {
 					s := w.scratch(nil, true)
 					if bt > 0 {
-						s = convScratch{bt: bt, zero: s.zero, du: s.du, db: s.db}
+						s = convScratch{bt: bt, zero: s.zero}
 						s.v, s.m, s.dv = make([]float32, bt*16*c.ci), make([]float32, bt*16*c.co), make([]float32, bt*16*c.ci)
 					}
+					s.du, s.db = make([]float32, 16*c.ci*c.co), make([]float32, c.co)
 					y = make([]float32, c.n*oh*ow*c.co)
 					if pool {
 						code = make([]int8, len(y))

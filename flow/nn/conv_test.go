@@ -379,3 +379,47 @@ func TestConv3InitDefault(t *testing.T) {
 		t.Fatalf("c.weight spec %+v", s)
 	}
 }
+
+// TestConv3TransformedGrad checks that a transformed gradient converted with
+// AddTransformedGrad is BackwardPool's gradient, and that sums of transformed gradients
+// convert to the sum of the gradients.
+func TestConv3TransformedGrad(t *testing.T) {
+	c := convCase{3, 6, 8, 5, 7}
+	cv, p, x := convFixture(c, 12)
+	w := cv.Prepare(nil, p)
+	y := NewImages(c.n, c.h/2, c.w/2, c.co)
+	code := make([]int8, len(y.Data))
+	w.ForwardPool(y, code, x, nil)
+	want := make([]float32, len(p))
+	w.BackwardPool(Images{}, y, code, x, want, nil)
+	tg := make([]float32, cv.TransformedGradLen())
+	for i := range tg {
+		tg[i] = float32(i) // overwritten
+	}
+	gx := NewImages(c.n, c.h, c.w, c.ci)
+	w.BackwardPoolTransformed(gx, y, code, x, tg, nil)
+	got := make([]float32, len(p))
+	cv.AddTransformedGrad(got, tg)
+	sameBits(t, "parameter gradient", got, want)
+	gx2 := NewImages(c.n, c.h, c.w, c.ci)
+	w.BackwardPool(gx2, y, code, x, nil, nil)
+	sameBits(t, "input gradient", gx.Data, gx2.Data)
+
+	// two halves of the batch: summed transformed, then converted
+	sum := make([]float32, len(tg))
+	per := c.h / 2 * c.w / 2 * c.co
+	for _, r := range [][2]int{{0, 1}, {1, 3}} {
+		part := make([]float32, len(tg))
+		w.BackwardPoolTransformed(Images{}, y.Slice(r[0], r[1]), code[r[0]*per:r[1]*per], x.Slice(r[0], r[1]), part, nil)
+		for i, v := range part {
+			sum[i] += v
+		}
+	}
+	got = make([]float32, len(p))
+	cv.AddTransformedGrad(got, sum)
+	want64 := make([]float64, len(want))
+	for i, v := range want {
+		want64[i] = float64(v)
+	}
+	closeTo(t, "summed parameter gradient", got, want64, 1e-6)
+}
