@@ -3,6 +3,13 @@
 // side-panel sections, polls its background results, keeps its part of the session file
 // and hands the shell the picture to record; a Host is what the shell offers a workspace
 // (theme, status line, background jobs, the file browser, recording, switching).
+//
+// Adding a workspace (the CIFAR-10 gallery, CIFAR): implement Workspace in its own package
+// app/ws/NAME (Layout draws its main area; dense pictures are CPU rasters drawn off the
+// frame's goroutine, Picture hands the shell the one it painted), add its Maker to
+// app.newShell (its tab and F-key follow from the order) and its name to the app's
+// workspace names (screenshot, bench --frame and the window's --workspace flag); its state
+// goes into the session as Session.Parts[NAME], which only it reads and checks.
 package ws
 
 import (
