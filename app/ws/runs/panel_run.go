@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/mflowlab/mflowlab/sim/cohort"
+	"github.com/mflowlab/mflowlab/sim/quality"
 	"github.com/mflowlab/mflowlab/sim/run"
 	"github.com/mflowlab/mflowlab/ui/widgets"
 )
@@ -41,6 +42,16 @@ func (r *runSection) Form(f *widgets.Form) {
 		}
 		stats = append(stats, [2]string{"state", state}, [2]string{"step", strconv.Itoa(m.ForkStep + s.Step)},
 			[2]string{"loss", sig(s.Loss)}, [2]string{"lr", sig(s.Settings.Train.LR)})
+	}
+	if !live && m.Frozen == nil {
+		// Rewound: the measurement at or before the step shown, as the cell says.
+		if k := m.Marks.Find(step - m.ForkStep); k >= 0 {
+			mk := m.Marks.At(k)
+			q = cohort.Quality{Measured: true, Step: mk.Step, Verdict: mk.Verdict, LearnedStep: q.LearnedStep,
+				Result: quality.Result{D2M95: mk.D2M95, M2D95Core: mk.M2D95Core, HasCurve: q.Result.HasCurve}}
+		} else {
+			q.Measured = false
+		}
 	}
 	if q.Measured {
 		core := "none"

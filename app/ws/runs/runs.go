@@ -118,7 +118,7 @@ func (u *Runs) build(s Setup, play bool) error {
 		curve = pts
 	}
 	co, err := cohort.New(u.host.Context(), nn.Mat{Rows: d.N(), Cols: 2, Data: d.X},
-		cohort.Options{Curve: curve, LowPriority: true, Notify: u.host.Invalidate, Duty: u.duty})
+		cohort.Options{Curve: curve, LowPriority: true, Notify: u.host.Invalidate, Duty: u.duty, Every: 10})
 	if err != nil {
 		return err
 	}
