@@ -30,6 +30,9 @@ func (c *Cohort) loop() {
 			}
 			snaps = append(snaps, s)
 		}
+		if c.changed(ms, snaps) {
+			c.publish(ms, snaps) // new members and steps show before a measurement holds the loop
+		}
 		measured := false
 		if now := time.Now(); !now.Before(due) && len(ms) > 0 {
 			for k := range ms {
@@ -45,7 +48,7 @@ func (c *Cohort) loop() {
 				}
 			}
 		}
-		if measured || c.changed(ms, snaps) {
+		if measured {
 			c.publish(ms, snaps)
 		}
 		t.Reset(c.opts.Tick)
