@@ -70,6 +70,16 @@ func TestConv3KernelsMatchGoBitForBit(t *testing.T) {
 						convBackward(level, x, w, gy, code, pool, gx2, s)
 						sameBits(t, what+": input gradient alone", gx2, wgx)
 						sameBits(t, what+": bias gradient alongside", s.db, wdb)
+						// the parameter gradient alone (the training path of the first layer)
+						s = w.scratch(nil, true)
+						if bt > 0 {
+							s = convScratch{bt: bt, zero: s.zero}
+							s.v, s.m, s.dv = make([]float32, bt*16*c.ci), make([]float32, bt*16*c.co), make([]float32, bt*16*c.ci)
+						}
+						s.du, s.db = make([]float32, 16*c.ci*c.co), make([]float32, c.co)
+						convBackward(level, x, w, gy, code, pool, nil, s)
+						sameBits(t, what+": U gradient alone", s.du, wdu)
+						sameBits(t, what+": bias gradient alone", s.db, wdb)
 					}
 				}
 			}

@@ -254,6 +254,11 @@ static void mfc_dvsmall(int level, const float *gy, const signed char *code, con
 }
 // mfc_din_scalar is din in plain scalar code for few channels: masked vector stores into
 // the overlapping patches of neighbouring tiles stall store-to-load forwarding.
+static void mfc_dusmall(int level, const float *v, const float *gy, const signed char *code, const mfc_geom *g, float *dux, float *db, float *vxb) {
+	MFC_PICK(level)
+	MFC_CALL(dusmall, v, gy, code, g, dux, db, vxb);
+}
+
 static void mfc_din_scalar(const float *dv, const mfc_geom *g, float *dx) {
 	long C = g->ci, tw = g->w / 2, tpi = (g->h / 2) * tw;
 	for (long t = 0; t < g->nt; t++) {
@@ -298,8 +303,8 @@ static void mfc_din(int level, const float *dv, const mfc_geom *g, float *dx) {
 
 // Layers with at most MFC_SMALL input channels (an RGB input) take fused paths with the same
 // arithmetic: products and output transform in one pass (mfc_prodout), and for the input
-// gradient alone of a pooled block, products straight from the pooled gradient
-// (mfc_dvsmall; at most MFC_SMALL_CO output channels).
+// gradient alone or the parameter gradient alone of a pooled block, products straight from
+// the pooled gradient (mfc_dvsmall, mfc_dusmall; at most MFC_SMALL_CO output channels).
 #define MFC_SMALL 4
 #define MFC_SMALL_CO 128
 
@@ -343,6 +348,22 @@ static void mfc_conv_bwd(const float *x, const float *gy, const signed char *cod
 			mfc_dvsmall(level, gy, code, &g, utx, dv, db);
 			mfc_din(level, dv, &g, dx);
 		}
+		return;
+	}
+	if (du && !dx && pool && ci <= MFC_SMALL && co >= MFC_SMALL && co <= MFC_SMALL_CO) {
+		// the parameter gradient alone (training) of few input channels: no dM, no products
+		float dux[MFC_SMALL * MFC_SMALL_CO * 16] __attribute__((aligned(64)));
+		for (long c = 0; c < ci; c++)
+			for (long o = 0; o < co; o++)
+				for (int xi = 0; xi < 16; xi++) dux[(c * co + o) * 16 + xi] = cont ? du[(xi * ci + c) * co + o] : 0.0f;
+		for (long t0 = 0; t0 < total; t0 += bt) {
+			mfc_geom g = {h, w, ci, co, t0, total - t0 < bt ? total - t0 : bt};
+			mfc_in(level, x, &g, v, zero);
+			mfc_dusmall(level, v, gy, code, &g, dux, db, dm); // dm (bt·16·co floats) holds V with ξ in the lanes
+		}
+		for (long c = 0; c < ci; c++)
+			for (long o = 0; o < co; o++)
+				for (int xi = 0; xi < 16; xi++) du[(xi * ci + c) * co + o] = dux[(c * co + o) * 16 + xi];
 		return;
 	}
 	for (long t0 = 0; t0 < total; t0 += bt) {

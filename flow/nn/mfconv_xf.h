@@ -179,15 +179,17 @@ MFC_ATTR static void FN(prodout)(const float *v, const mfc_geom *g, const float 
 // dvsmall forms dV = dM·Uᵀ for few input channels and a pooled output without storing dM:
 // a pooled gradient g with code k makes dM = g·P_k per channel (P_k = A e_k Aᵀ, entries 0
 // and ±1, so the products are exact), and each dV[ξ][c] is the chain over output channels
-// o of dM[ξ][o]·Uᵀ[ξ][o][c] from 0 with ξ in the lanes — mfc_gemm's chain (channels with no
-// gradient add exact zeros to a sum that is never −0, so they are skipped). utx holds
+// o of dM[ξ][o]·Uᵀ[ξ][o][c] from 0 with ξ in the lanes — mfc_gemm's chain (a channel with
+// no gradient has dM = 0·P: exact zeros, whatever their sign, added to a sum that is never
+// −0 leave it unchanged). utx holds
 // Uᵀ as [c][o][ξ]. db accumulates as mfc_dout does it.
 MFC_ATTR static void FN(dvsmall)(const float *gy, const signed char *code, const mfc_geom *g, const float *utx, float *dv, float *db) {
 	static const float A2[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
-	float pat[4][16];
+	float pat[5][16] __attribute__((aligned(64)));
 	for (int k = 0; k < 4; k++)
 		for (int i = 0; i < 4; i++)
 			for (int j = 0; j < 4; j++) pat[k][4 * i + j] = A2[k >> 1][i] * A2[k & 1][j];
+	for (int j = 0; j < 16; j++) pat[4][j] = 0; // no gradient: exact zeros, no branch
 	long C = g->co, CI = g->ci;
 	enum { NJ = 16 / MFC_W, TB = 4 }; // TB tiles at a time: 3·TB independent chains
 	for (long t1 = 0; t1 < g->nt; t1 += TB) {
@@ -200,7 +202,7 @@ MFC_ATTR static void FN(dvsmall)(const float *gy, const signed char *code, const
 			for (long b = 0; b < nb; b++) {
 				long tt = g->t0 + t1 + b;
 				int k = code[tt * C + o];
-				if (k < 0) continue;
+				k = k < 0 ? 4 : k;
 				VF gv = FN(splat)(gy[tt * C + o]);
 				for (int j = 0; j < NJ; j++) {
 					VF d = gv * *(const VF *)(pat[k] + j * MFC_W);
@@ -214,6 +216,77 @@ MFC_ATTR static void FN(dvsmall)(const float *gy, const signed char *code, const
 				for (int j = 0; j < NJ; j++)
 					for (int l = 0; l < MFC_W; l++) vt[(j * MFC_W + l) * CI + c] = s[b][c][j][l];
 		}
+	}
+	for (long t = 0; t < g->nt; t++) {
+		long tt = g->t0 + t;
+		const float *gp = gy + tt * C;
+		const signed char *cp = code + tt * C;
+		for (long c = 0; c < C; c += MFC_W) {
+			long nv = C - c;
+			VF gv = FN(ld)(gp + c, nv);
+			VB kb = {0};
+			memcpy(&kb, cp + c, (size_t)(nv < MFC_W ? nv : MFC_W));
+			VI k = __builtin_convertvector(kb, VI);
+			VF d00 = (VF)((VI)gv & (k == 0)), d01 = (VF)((VI)gv & (k == 1));
+			VF d10 = (VF)((VI)gv & (k == 2)), d11 = (VF)((VI)gv & (k == 3));
+			FN(st)(db + c, FN(ld)(db + c, nv) + (((d00 + d01) + d10) + d11), nv);
+		}
+	}
+}
+
+// dusmall accumulates dU = Vᵀ·dM for few input channels and a pooled output without
+// storing dM: with ξ in the lanes, dux[c][o] (layout [c][o][ξ]) continues its chain over the
+// block's tiles by fma(V[t][ξ][c], g·P_k, ·) — mfc_gemm's chain (a channel without gradient
+// adds exact zeros: P_4 = 0, to a sum that is never −0). The chains of OB output channels
+// at a time stay in registers over the whole block. vxb is scratch for the block's V with ξ
+// in the lanes ([t][c][ξ]). db accumulates as mfc_dout does it.
+MFC_ATTR static inline __attribute__((always_inline)) void FN(dusmall_ci)(const long CI, const float *vxb, const float *gy, const signed char *code,
+		const mfc_geom *g, float *dux, const float (*pat)[16]) {
+	enum { NJ = 16 / MFC_W, OB = 24 / NJ / 4 > 0 ? 24 / NJ / 4 : 1 };
+	long C = g->co;
+	for (long o0 = 0; o0 < C; o0 += OB) {
+		long nob = C - o0 < OB ? C - o0 : OB;
+		VF acc[4][OB][NJ];
+		for (long c = 0; c < CI; c++)
+			for (long ob = 0; ob < OB; ob++)
+				for (int j = 0; j < NJ; j++) acc[c][ob][j] = ob < nob ? *(const VF *)(dux + (c * C + o0 + ob) * 16 + j * MFC_W) : (VF){0};
+		for (long t = 0; t < g->nt; t++) {
+			long tt = g->t0 + t;
+			const float *vt = vxb + t * 4 * 16;
+			for (long ob = 0; ob < OB; ob++) {
+				if (ob >= nob) break;
+				long o = o0 + ob;
+				int k = code[tt * C + o];
+				k = k < 0 ? 4 : k;
+				VF gv = FN(splat)(gy[tt * C + o]);
+				for (int j = 0; j < NJ; j++) {
+					VF d = gv * *(const VF *)(pat[k] + j * MFC_W);
+					for (long c = 0; c < CI; c++) acc[c][ob][j] = FN(fma)(*(const VF *)(vt + c * 16 + j * MFC_W), d, acc[c][ob][j]);
+				}
+			}
+		}
+		for (long c = 0; c < CI; c++)
+			for (long ob = 0; ob < nob; ob++)
+				for (int j = 0; j < NJ; j++) *(VF *)(dux + (c * C + o0 + ob) * 16 + j * MFC_W) = acc[c][ob][j];
+	}
+}
+
+MFC_ATTR static void FN(dusmall)(const float *v, const float *gy, const signed char *code, const mfc_geom *g, float *dux, float *db, float *vxb) {
+	static const float A2[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+	float pat[5][16] __attribute__((aligned(64)));
+	for (int k = 0; k < 4; k++)
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < 4; j++) pat[k][4 * i + j] = A2[k >> 1][i] * A2[k & 1][j];
+	for (int j = 0; j < 16; j++) pat[4][j] = 0;
+	long C = g->co, CI = g->ci;
+	for (long t = 0; t < g->nt; t++)
+		for (long c = 0; c < CI; c++)
+			for (int xi = 0; xi < 16; xi++) vxb[(t * 4 + c) * 16 + xi] = v[(t * 16 + xi) * CI + c];
+	switch (CI) {
+	case 1: FN(dusmall_ci)(1, vxb, gy, code, g, dux, (const float (*)[16])pat); break;
+	case 2: FN(dusmall_ci)(2, vxb, gy, code, g, dux, (const float (*)[16])pat); break;
+	case 3: FN(dusmall_ci)(3, vxb, gy, code, g, dux, (const float (*)[16])pat); break;
+	default: FN(dusmall_ci)(4, vxb, gy, code, g, dux, (const float (*)[16])pat); break;
 	}
 	for (long t = 0; t < g->nt; t++) {
 		long tt = g->t0 + t;
