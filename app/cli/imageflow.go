@@ -27,6 +27,7 @@ func runTrainImageFlow(env *Env, args []string) error {
 	alpha := fs.Float64("alpha", def.Alpha, "logit boundary α in (0, 0.5); 0 = no logit layer")
 	hidden := fs.Int("hidden", def.Hidden, "channels of the conditioner's hidden convolutions")
 	layers := fs.Int("layers", def.Layers, "conditioner convolutions (0 = no coupling: the linear chart only)")
+	shuffle := fs.Int("shuffle", def.Shuffle, "conditioner resolution 1/s by pixel-unshuffle: 1, 2 or 4")
 	epochs := fs.Int("epochs", dt.Epochs, "epochs (ignored with --minutes)")
 	minutes := fs.Float64("minutes", 0, "time budget: pick the number of epochs that fits (measured on this machine; the run prints the --epochs that reproduces it)")
 	batch := fs.Int("batch", dt.Batch, "images per step")
@@ -42,7 +43,7 @@ func runTrainImageFlow(env *Env, args []string) error {
 	if *out == "" || *latent == 0 {
 		return errors.New("need --latent d and --out CKPT")
 	}
-	cfg := imageflow.Config{Channels: 3, Height: 32, Width: 32, D: *latent, Alpha: *alpha, Hidden: *hidden, Layers: *layers}
+	cfg := imageflow.Config{Channels: 3, Height: 32, Width: 32, D: *latent, Alpha: *alpha, Hidden: *hidden, Layers: *layers, Shuffle: *shuffle}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
+	"github.com/mflowlab/mflowlab/flow/imageflow"
 	"github.com/mflowlab/mflowlab/flow/pca"
 	"github.com/mflowlab/mflowlab/internal/atomicfile"
 	"github.com/mflowlab/mflowlab/internal/progress"
@@ -170,7 +171,7 @@ func parseDefence(s string) (defence, error) {
 		if arg == "" {
 			return defence{}, fmt.Errorf("--defence %q: mflow:CKPT needs an image M-Flow checkpoint path", s)
 		}
-		return defence{}, fmt.Errorf("--defence %q: image M-Flow defences are not available yet (flow/imageflow has not landed); use pca:D", s)
+		return defence{kind: "mflow", path: arg}, nil
 	}
 	return defence{}, fmt.Errorf("--defence %q: want pca:D (e.g. pca:64) or mflow:CKPT", s)
 }
@@ -178,6 +179,16 @@ func parseDefence(s string) (defence, error) {
 // load builds the projection: the PCA fitted on the train split of the images at path
 // (cached), or the image M-Flow checkpoint.
 func (d defence) load(env *Env, path, cacheDir string) (attack.Projector, string, error) {
+	if d.kind == "mflow" {
+		m, err := imageflow.Load(d.path)
+		if err != nil {
+			return nil, "", err
+		}
+		if m.InputDim() != cifar.Pixels {
+			return nil, "", fmt.Errorf("%s: the image M-Flow maps %d values per image; CIFAR-10 images have %d", d.path, m.InputDim(), cifar.Pixels)
+		}
+		return m, fmt.Sprintf("image M-Flow d = %d (%s)", m.D(), filepath.Base(d.path)), nil
+	}
 	train, err := loadImages(path, "train")
 	if err != nil {
 		return nil, "", err

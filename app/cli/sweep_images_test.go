@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/mflowlab/mflowlab/flow/cnn"
+	"github.com/mflowlab/mflowlab/flow/imageflow"
+	"github.com/mflowlab/mflowlab/sim/cifar"
 )
 
 // imageSweepFixtures writes 60 random CIFAR-10 records (12 eval images, 48 train) and a
@@ -94,6 +96,36 @@ func TestSweepImagesCommand(t *testing.T) {
 	}
 }
 
+func TestSweepImagesMFlowDefence(t *testing.T) {
+	data, ck := imageSweepFixtures(t)
+	train, err := cifar.Load(data, cifar.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := imageflow.DefaultConfig(8)
+	cfg.Hidden, cfg.Layers = 4, 2
+	m, err := imageflow.New(cfg, train.Images, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	flowPath := filepath.Join(dir, "iflow.mfl")
+	if err := m.Save(flowPath); err != nil {
+		t.Fatal(err)
+	}
+	csv := filepath.Join(dir, "cases.csv")
+	for _, extra := range [][]string{{"--attack", "fgsm"}, {"--attack", "pgd", "--steps", "2", "--adaptive"}} {
+		args := append([]string{"--images", data, "--classifier", ck, "--defence", "mflow:" + flowPath, "--eps", "0:8/255:2", "--out", csv}, extra...)
+		out, err := runCNNCmd(t, runSweep, args...)
+		if err != nil {
+			t.Fatalf("%v: %v", extra, err)
+		}
+		if strings.Count(out, "defended_acc=") != 2 || len(strings.Split(strings.TrimSpace(mustRead(t, csv)), "\n")) != 3 {
+			t.Errorf("%v: output\n%s", extra, out)
+		}
+	}
+}
+
 func mustRead(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -120,7 +152,8 @@ func TestSweepImagesErrors(t *testing.T) {
 		{[]string{"--defence", "pca:x"}, "pca:D needs"},
 		{[]string{"--defence", "pca:64"}, "want 1 to 47"}, // 48 training images
 		{[]string{"--defence", "mflow:"}, "needs an image M-Flow checkpoint"},
-		{[]string{"--defence", "mflow:x.mfl"}, "not available yet"},
+		{[]string{"--defence", "mflow:" + filepath.Join(dir, "none.mfl")}, "none.mfl"},
+		{[]string{"--defence", "mflow:" + ck}, "cnn.mfl"}, // a CNN, not an image M-Flow
 		{[]string{"--defence", "zca:3"}, "want pca:D"},
 		{[]string{"--eps", "0:8/0:3"}, "fraction like 8/255"},
 		{[]string{"--eps", "8/255:0:3"}, "below start"},

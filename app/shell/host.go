@@ -58,6 +58,15 @@ func (u *UI) Go(work func(ctx context.Context) func()) {
 	})
 }
 
+// Post implements ws.Host.
+func (u *UI) Post(apply func()) {
+	select {
+	case u.results <- apply:
+		u.opts.Invalidate()
+	case <-u.ctx.Done():
+	}
+}
+
 // poll applies the results of finished background jobs; it runs at the start of a frame.
 func (u *UI) poll() {
 	for {

@@ -108,6 +108,10 @@ type Host interface {
 	// Go runs work on a low-priority background thread and applies the closure it returns
 	// (if not nil) at the start of a later frame; a panic in work becomes an error message.
 	Go(work func(ctx context.Context) (apply func()))
+	// Post hands apply to a later frame, applied in the order one goroutine posted them (Go's
+	// results may arrive in any order); a background goroutine calls it, it blocks until
+	// accepted or the app closes.
+	Post(apply func())
 	// Browse opens the file browser over the main area; Choose fills target.
 	Browse(kind widgets.Browse, target *widgets.Field)
 	// ToggleRecording starts a recording with the Record section's options, or stops it.

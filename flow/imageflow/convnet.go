@@ -8,15 +8,17 @@ import (
 )
 
 // convNet is the coupling's conditioner: a stack of 3×3 convolutions (image channels →
-// Hidden → … → Hidden → image channels) with ReLU between them, over NHWC images. The last
-// layer starts at zero, so a fresh coupling is the identity and the model starts as the
-// linear chart.
+// Hidden → … → Hidden → image channels) with ReLU between them, over NHWC images, optionally
+// at 1/Shuffle resolution (pixel-unshuffled input, shuffled output). The last layer starts at
+// zero, so a fresh coupling is the identity and the model starts as the linear chart.
 type convNet struct {
-	Layers []nn.Conv3
+	Layers  []nn.Conv3
+	Shuffle int // pixel-unshuffle factor, ≥ 1
 }
 
-func newConvNet(l *nn.Layout, prefix string, channels, hidden, layers int) *convNet {
-	c := &convNet{}
+func newConvNet(l *nn.Layout, prefix string, channels, hidden, layers, shuffle int) *convNet {
+	c := &convNet{Shuffle: shuffle}
+	channels *= shuffle * shuffle
 	in := channels
 	for i := 0; i < layers; i++ {
 		out := hidden
@@ -60,6 +62,7 @@ type convRecord struct {
 
 // forward evaluates the network on x; with rec non-nil it records the layer inputs.
 func (c *convNet) forward(a *nn.Arena, w []*nn.Conv3Weights, x nn.Images, rec *convRecord) nn.Images {
+	x = unshuffle(a, x, c.Shuffle)
 	if rec != nil {
 		rec.ins = rec.ins[:0]
 	}
@@ -74,12 +77,13 @@ func (c *convNet) forward(a *nn.Arena, w []*nn.Conv3Weights, x nn.Images, rec *c
 		}
 		x = y
 	}
-	return x
+	return shuffle(a, x, c.Shuffle)
 }
 
 // backward takes dL/d(output) of a recorded forward call, adds the parameter gradients into
 // grad (nil skips them) and returns dL/d(input) when input is true (a zero Images otherwise).
 func (c *convNet) backward(a *nn.Arena, w []*nn.Conv3Weights, rec *convRecord, gy nn.Images, grad []float32, input bool) nn.Images {
+	gy = unshuffle(a, gy, c.Shuffle) // the adjoint of a permutation is its inverse
 	for i := len(c.Layers) - 1; i >= 0; i-- {
 		x := rec.ins[i]
 		var gx nn.Images
@@ -94,7 +98,55 @@ func (c *convNet) backward(a *nn.Arena, w []*nn.Conv3Weights, rec *convRecord, g
 		}
 		gy = gx
 	}
-	return gy
+	if !input {
+		return nn.Images{}
+	}
+	return shuffle(a, gy, c.Shuffle)
+}
+
+// unshuffle folds each s×s block of pixels into channels: out[n, y, x, (c·s + dy)·s + dx] =
+// in[n, s·y + dy, s·x + dx, c]. s = 1 returns x.
+func unshuffle(a *nn.Arena, x nn.Images, s int) nn.Images {
+	if s == 1 {
+		return x
+	}
+	h, w, c := x.H/s, x.W/s, x.C*s*s
+	out := nn.Images{N: x.N, H: h, W: w, C: c, Data: a.Uninit(len(x.Data))}
+	for n := 0; n < x.N; n++ {
+		for y := 0; y < x.H; y++ {
+			for xx := 0; xx < x.W; xx++ {
+				src := x.Data[((n*x.H+y)*x.W+xx)*x.C:][:x.C]
+				dst := out.Data[((n*h+y/s)*w+xx/s)*c:][:c]
+				dy, dx := y%s, xx%s
+				for ch, v := range src {
+					dst[(ch*s+dy)*s+dx] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+// shuffle is unshuffle's inverse: it unfolds channels back into s×s blocks of pixels.
+func shuffle(a *nn.Arena, x nn.Images, s int) nn.Images {
+	if s == 1 {
+		return x
+	}
+	h, w, c := x.H*s, x.W*s, x.C/(s*s)
+	out := nn.Images{N: x.N, H: h, W: w, C: c, Data: a.Uninit(len(x.Data))}
+	for n := 0; n < x.N; n++ {
+		for y := 0; y < h; y++ {
+			for xx := 0; xx < w; xx++ {
+				dst := out.Data[((n*h+y)*w+xx)*c:][:c]
+				src := x.Data[((n*x.H+y/s)*x.W+xx/s)*x.C:][:x.C]
+				dy, dx := y%s, xx%s
+				for ch := range dst {
+					dst[ch] = src[(ch*s+dy)*s+dx]
+				}
+			}
+		}
+	}
+	return out
 }
 
 // toNHWC converts rows of CHW-ordered images (rows×C·H·W, as CIFAR-10 rows are) to NHWC.

@@ -40,6 +40,10 @@ type Config struct {
 	Alpha                   float64 // logit boundary α in (0, 0.5); 0 means no logit layer (the basis works on pixels)
 	Hidden                  int     // channels of the conditioner's hidden convolutions
 	Layers                  int     // conditioner convolutions; 0 means no coupling (the manifold is the linear chart)
+	// Shuffle is the conditioner's pixel-unshuffle factor s (0 or 1: none; 2 or 4): it works on
+	// H/s × W/s images of s²·C channels (each s×s block of pixels folded into channels), so its
+	// receptive field grows s-fold and each convolution costs 1/s² as much per channel pair.
+	Shuffle int `json:",omitempty"`
 }
 
 // DefaultConfig returns the CIFAR-10 architecture with manifold dimension d.
@@ -67,14 +71,24 @@ func (c Config) Validate() error {
 		return fmt.Errorf("imageflow: conditioner layers=%d must be 0 (no coupling) or 2 to 32", c.Layers)
 	case c.Layers > 0 && (c.Hidden < 1 || c.Hidden > 1024):
 		return fmt.Errorf("imageflow: conditioner width %d out of range [1, 1024]", c.Hidden)
+	case c.Shuffle != 0 && c.Shuffle != 1 && c.Shuffle != 2 && c.Shuffle != 4:
+		return fmt.Errorf("imageflow: conditioner pixel-unshuffle factor %d must be 1, 2 or 4", c.Shuffle)
+	case c.Height%(2*c.shuffle()) != 0 || c.Width%(2*c.shuffle()) != 0:
+		return fmt.Errorf("imageflow: %d×%d images cannot be unshuffled by %d into even sizes", c.Height, c.Width, c.shuffle())
 	}
 	return nil
 }
+
+// shuffle returns the effective pixel-unshuffle factor (at least 1).
+func (c Config) shuffle() int { return max(1, c.Shuffle) }
 
 func (c Config) String() string {
 	s := fmt.Sprintf("%d×%d×%d d=%d α=%g", c.Channels, c.Height, c.Width, c.D, c.Alpha)
 	if c.Layers > 0 {
 		s += fmt.Sprintf(" conditioner %d conv × %d ch", c.Layers, c.Hidden)
+		if c.shuffle() > 1 {
+			s += fmt.Sprintf(" at 1/%d resolution", c.shuffle())
+		}
 	} else {
 		s += " linear chart"
 	}
@@ -131,7 +145,7 @@ func build(cfg Config, b *Basis) (*Model, error) {
 	m.Outer.Parts = append(m.Outer.Parts, b)
 	if cfg.Layers > 0 {
 		m.Coupling = &Coupling{B: b, C: cfg.Channels, H: cfg.Height, W: cfg.Width,
-			Net: newConvNet(&m.Layout, "coupling.net", cfg.Channels, cfg.Hidden, cfg.Layers)}
+			Net: newConvNet(&m.Layout, "coupling.net", cfg.Channels, cfg.Hidden, cfg.Layers, cfg.shuffle())}
 		m.Outer.Parts = append(m.Outer.Parts, m.Coupling)
 	}
 	m.Inner = flow.NewScalarAffine(&m.Layout, cfg.D)

@@ -11,7 +11,7 @@ import (
 // the default tile block and with blocks of 6 tiles, and checks every output, code and
 // gradient against the Go port with FMA32 products: the same bits.
 func TestConv3KernelsMatchGoBitForBit(t *testing.T) {
-	for _, c := range append(convCases, convCase{2, 16, 16, 32, 64}) {
+	for _, c := range append(convCases, convCase{2, 16, 16, 32, 64}, convCase{2, 8, 8, 3, 32}) {
 		t.Run(c.String(), func(t *testing.T) {
 			cv, p, x := convFixture(c, 11)
 			w := cv.Prepare(nil, p)
@@ -63,6 +63,23 @@ func TestConv3KernelsMatchGoBitForBit(t *testing.T) {
 								t.Fatalf("%s: code %d is %d, want %d", what, i, code[i], wc[i])
 							}
 						}
+						// the input gradient alone (the attacks' path; fused for few channels)
+						s := w.scratch(nil, true)
+						s.db = make([]float32, c.co)
+						gx2 := make([]float32, len(x.Data))
+						convBackward(level, x, w, gy, code, pool, gx2, s)
+						sameBits(t, what+": input gradient alone", gx2, wgx)
+						sameBits(t, what+": bias gradient alongside", s.db, wdb)
+						// the parameter gradient alone (the training path of the first layer)
+						s = w.scratch(nil, true)
+						if bt > 0 {
+							s = convScratch{bt: bt, zero: s.zero}
+							s.v, s.m, s.dv = make([]float32, bt*16*c.ci), make([]float32, bt*16*c.co), make([]float32, bt*16*c.ci)
+						}
+						s.du, s.db = make([]float32, 16*c.ci*c.co), make([]float32, c.co)
+						convBackward(level, x, w, gy, code, pool, nil, s)
+						sameBits(t, what+": U gradient alone", s.du, wdu)
+						sameBits(t, what+": bias gradient alone", s.db, wdb)
 					}
 				}
 			}

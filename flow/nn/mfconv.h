@@ -244,10 +244,69 @@ static void mfc_dout(int level, const float *gy, const signed char *code, const 
 	MFC_PICK(level)
 	MFC_CALL(dout, gy, code, g, dm, db, pool);
 }
+static void mfc_prodout(int level, const float *v, const mfc_geom *g, const float *u, const float *bias, float *y, signed char *code, int pool) {
+	MFC_PICK(level)
+	MFC_CALL(prodout, v, g, u, bias, y, code, pool);
+}
+static void mfc_dvsmall(int level, const float *gy, const signed char *code, const mfc_geom *g, const float *utx, float *dv, float *db) {
+	MFC_PICK(level)
+	MFC_CALL(dvsmall, gy, code, g, utx, dv, db);
+}
+// mfc_din_scalar is din in plain scalar code for few channels: masked vector stores into
+// the overlapping patches of neighbouring tiles stall store-to-load forwarding.
+static void mfc_dusmall(int level, const float *v, const float *gy, const signed char *code, const mfc_geom *g, float *dux, float *db, float *vxb) {
+	MFC_PICK(level)
+	MFC_CALL(dusmall, v, gy, code, g, dux, db, vxb);
+}
+
+static void mfc_din_scalar(const float *dv, const mfc_geom *g, float *dx) {
+	long C = g->ci, tw = g->w / 2, tpi = (g->h / 2) * tw;
+	for (long t = 0; t < g->nt; t++) {
+		long tt = g->t0 + t;
+		long b = tt / tpi, r = tt % tpi, ty = r / tw, tx = r % tw;
+		const float *vt = dv + t * 16 * C;
+		float *p[16];
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < 4; j++) {
+				long y = 2 * ty - 1 + i, xx = 2 * tx - 1 + j;
+				p[i * 4 + j] = y >= 0 && y < g->h && xx >= 0 && xx < g->w ? dx + ((b * g->h + y) * g->w + xx) * C : NULL;
+			}
+		for (long c = 0; c < C; c++) {
+			float w[16], q[16], d[16];
+			for (int k = 0; k < 16; k++) w[k] = vt[k * C + c];
+			for (int k = 0; k < 4; k++) {
+				q[0 + k] = w[0 + k];
+				q[4 + k] = (w[4 + k] - w[8 + k]) + w[12 + k];
+				q[8 + k] = (w[4 + k] + w[8 + k]) - w[0 + k];
+				q[12 + k] = -w[12 + k];
+			}
+			for (int i = 0; i < 4; i++) {
+				d[4 * i + 0] = q[4 * i + 0];
+				d[4 * i + 1] = (q[4 * i + 1] - q[4 * i + 2]) + q[4 * i + 3];
+				d[4 * i + 2] = (q[4 * i + 1] + q[4 * i + 2]) - q[4 * i + 0];
+				d[4 * i + 3] = -q[4 * i + 3];
+			}
+			for (int k = 0; k < 16; k++)
+				if (p[k]) p[k][c] += d[k];
+		}
+	}
+}
+
 static void mfc_din(int level, const float *dv, const mfc_geom *g, float *dx) {
+	if (g->ci < 4) {
+		mfc_din_scalar(dv, g, dx);
+		return;
+	}
 	MFC_PICK(level)
 	MFC_CALL(din, dv, g, dx);
 }
+
+// Layers with at most MFC_SMALL input channels (an RGB input) take fused paths with the same
+// arithmetic: products and output transform in one pass (mfc_prodout), and for the input
+// gradient alone or the parameter gradient alone of a pooled block, products straight from
+// the pooled gradient (mfc_dvsmall, mfc_dusmall; at most MFC_SMALL_CO output channels).
+#define MFC_SMALL 4
+#define MFC_SMALL_CO 128
 
 // mfc_conv_fwd runs the forward pass over all tiles of n images in blocks of bt tiles:
 // y = conv(x) + bias (pool 0) or the pooled ReLU of it with argmax codes (pool 1).
@@ -258,6 +317,10 @@ static void mfc_conv_fwd(const float *x, long n, long h, long w, long ci, long c
 	for (long t0 = 0; t0 < total; t0 += bt) {
 		mfc_geom g = {h, w, ci, co, t0, total - t0 < bt ? total - t0 : bt};
 		mfc_in(level, x, &g, v, zero);
+		if (ci <= MFC_SMALL) {
+			mfc_prodout(level, v, &g, u, bias, y, code, pool);
+			continue;
+		}
 		for (int xi = 0; xi < 16; xi++) {
 			mfc_args a = {g.nt, co, ci, v + xi * ci, 16 * ci, 1, u + xi * ci * co, co, m + xi * co, 16 * co, 0};
 			mfc_gemm(&a, level);
@@ -274,6 +337,35 @@ static void mfc_conv_bwd(const float *x, const float *gy, const signed char *cod
 		const float *zero, int level) {
 	long total = n * (h / 2) * (w / 2);
 	if (dx) memset(dx, 0, sizeof(float) * (size_t)(n * h * w * ci));
+	if (!du && dx && pool && ci <= MFC_SMALL && co <= MFC_SMALL_CO) {
+		// the input gradient alone (attacks) through few input channels: no dM, no products
+		float utx[MFC_SMALL * MFC_SMALL_CO * 16] __attribute__((aligned(64)));
+		for (long c = 0; c < ci; c++)
+			for (long o = 0; o < co; o++)
+				for (int xi = 0; xi < 16; xi++) utx[(c * co + o) * 16 + xi] = ut[(xi * co + o) * ci + c];
+		for (long t0 = 0; t0 < total; t0 += bt) {
+			mfc_geom g = {h, w, ci, co, t0, total - t0 < bt ? total - t0 : bt};
+			mfc_dvsmall(level, gy, code, &g, utx, dv, db);
+			mfc_din(level, dv, &g, dx);
+		}
+		return;
+	}
+	if (du && !dx && pool && ci <= MFC_SMALL && co >= MFC_SMALL && co <= MFC_SMALL_CO) {
+		// the parameter gradient alone (training) of few input channels: no dM, no products
+		float dux[MFC_SMALL * MFC_SMALL_CO * 16] __attribute__((aligned(64)));
+		for (long c = 0; c < ci; c++)
+			for (long o = 0; o < co; o++)
+				for (int xi = 0; xi < 16; xi++) dux[(c * co + o) * 16 + xi] = cont ? du[(xi * ci + c) * co + o] : 0.0f;
+		for (long t0 = 0; t0 < total; t0 += bt) {
+			mfc_geom g = {h, w, ci, co, t0, total - t0 < bt ? total - t0 : bt};
+			mfc_in(level, x, &g, v, zero);
+			mfc_dusmall(level, v, gy, code, &g, dux, db, dm); // dm (bt·16·co floats) holds V with ξ in the lanes
+		}
+		for (long c = 0; c < ci; c++)
+			for (long o = 0; o < co; o++)
+				for (int xi = 0; xi < 16; xi++) du[(xi * ci + c) * co + o] = dux[(c * co + o) * 16 + xi];
+		return;
+	}
 	for (long t0 = 0; t0 < total; t0 += bt) {
 		mfc_geom g = {h, w, ci, co, t0, total - t0 < bt ? total - t0 : bt};
 		mfc_dout(level, gy, code, &g, dm, db, pool);

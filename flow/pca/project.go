@@ -90,21 +90,23 @@ func sameShape(name string, a, b nn.Mat) {
 }
 
 // linear sets dst = μ + V Vᵀ(x − μ) (no clamp). Vᵀ(x − μ) is computed as Vᵀx − Vᵀμ, so no
-// centred copy of x is made.
+// centred copy of x is made. Row ranges run on all cores; every row is computed the same way
+// whatever the split.
 func (p *Projection) linear(dst, x nn.Mat) {
 	d, n := p.v.Rows, p.v.Cols
 	z := nn.NewMat(x.Rows, d)
-	nn.Gemm(false, true, x.Rows, d, n, 1, x.Data, n, p.v.Data, n, 0, z.Data, d)
-	for i := 0; i < z.Rows; i++ {
-		r := z.Row(i)
-		for k, c := range p.muV {
-			r[k] -= c
+	parallelRows(x.Rows, func(r0, r1 int) {
+		zs, xs := z.Slice(r0, r1), x.Slice(r0, r1)
+		nn.Gemm(false, true, xs.Rows, d, n, 1, xs.Data, n, p.v.Data, n, 0, zs.Data, d)
+		for i := 0; i < zs.Rows; i++ {
+			r := zs.Row(i)
+			for k, c := range p.muV {
+				r[k] -= c
+			}
+			copy(dst.Row(r0+i), p.mean)
 		}
-	}
-	for i := 0; i < dst.Rows; i++ {
-		copy(dst.Row(i), p.mean)
-	}
-	nn.Gemm(false, false, x.Rows, n, d, 1, z.Data, d, p.v.Data, n, 1, dst.Data, n)
+		nn.Gemm(false, false, xs.Rows, n, d, 1, zs.Data, d, p.v.Data, n, 1, dst.Slice(r0, r1).Data, n)
+	})
 }
 
 // vjp sets dst = V Vᵀ(m ⊙ g), where m is 1 where pre (the unclamped projection) lies in
@@ -112,12 +114,15 @@ func (p *Projection) linear(dst, x nn.Mat) {
 func (p *Projection) vjp(dst, pre, g nn.Mat) {
 	d, n := p.v.Rows, p.v.Cols
 	gm := nn.NewMat(g.Rows, g.Cols)
-	for i, v := range pre.Data {
-		if v >= 0 && v <= 1 {
-			gm.Data[i] = g.Data[i]
-		}
-	}
 	z := nn.NewMat(g.Rows, d)
-	nn.Gemm(false, true, g.Rows, d, n, 1, gm.Data, n, p.v.Data, n, 0, z.Data, d)
-	nn.Gemm(false, false, g.Rows, n, d, 1, z.Data, d, p.v.Data, n, 0, dst.Data, n)
+	parallelRows(g.Rows, func(r0, r1 int) {
+		for i := r0 * n; i < r1*n; i++ {
+			if v := pre.Data[i]; v >= 0 && v <= 1 {
+				gm.Data[i] = g.Data[i]
+			}
+		}
+		rows := r1 - r0
+		nn.Gemm(false, true, rows, d, n, 1, gm.Data[r0*n:], n, p.v.Data, n, 0, z.Data[r0*d:], d)
+		nn.Gemm(false, false, rows, n, d, 1, z.Data[r0*d:], d, p.v.Data, n, 0, dst.Data[r0*n:], n)
+	})
 }

@@ -3,6 +3,7 @@ package pca
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -202,5 +203,20 @@ func TestProjectShapePanics(t *testing.T) {
 	}
 	if p.D() != 4 || p.InputDim() != 48 {
 		t.Errorf("D, InputDim = %d, %d", p.D(), p.InputDim())
+	}
+}
+
+func TestProjectSameOnAnyCores(t *testing.T) {
+	p, _ := fitted(t, 48, 6)
+	x := lowRank(300, 48, 8) // enough rows to split across cores
+	g := lowRank(300, 48, 9)
+	a, ga := p.Project(nn.Mat{}, x), p.ProjectVJP(nn.Mat{}, x, g)
+	old := runtime.GOMAXPROCS(1)
+	b, gb := p.Project(nn.Mat{}, x), p.ProjectVJP(nn.Mat{}, x, g)
+	runtime.GOMAXPROCS(old)
+	for i := range a.Data {
+		if a.Data[i] != b.Data[i] || ga.Data[i] != gb.Data[i] {
+			t.Fatalf("value %d differs on one core", i)
+		}
 	}
 }

@@ -130,7 +130,7 @@ func (o Options) defaults(n int) Options {
 type figLayout struct {
 	cols, cs, gap, margin int
 	titleSize, subSize    float32
-	sub                   []string // the subtitle's lines
+	title, sub            []string // the title's and the subtitle's lines
 	head                  float32  // height of the title and subtitle
 	w, h                  int
 }
@@ -141,10 +141,9 @@ func layoutFor(r *plane.Renderer, n int, opt Options, cs int) figLayout {
 	l.gap, l.margin = max(8, cs/28), max(16, cs/14)
 	l.w = 2*l.margin + l.cols*cs + (l.cols-1)*l.gap
 	l.titleSize, l.subSize = float32(cs)/15, float32(cs)/23
+	l.title = wrap(r, opt.Title, l.titleSize, float32(l.w-2*l.margin))
 	l.sub = wrap(r, opt.Subtitle, l.subSize, float32(l.w-2*l.margin))
-	if opt.Title != "" {
-		l.head += l.titleSize * 1.3
-	}
+	l.head += float32(len(l.title)) * l.titleSize * 1.3
 	l.head += float32(len(l.sub)) * l.subSize * 1.45
 	if l.head > 0 {
 		l.head += float32(cs) / 22
@@ -157,9 +156,14 @@ func layoutFor(r *plane.Renderer, n int, opt Options, cs int) figLayout {
 func (l figLayout) draw(r *plane.Renderer, img *image.RGBA, org image.Point, data []float32, cells []Cell, opt Options) {
 	draw.Draw(img, image.Rectangle{Min: org, Max: org.Add(image.Pt(l.w, l.h))}, image.NewUniform(paper), image.Point{}, draw.Src)
 	x0, y := float32(org.X+l.margin), float32(org.Y+l.margin)
-	if opt.Title != "" {
+	for i, line := range l.title {
+		if i > 0 {
+			y += l.titleSize * 0.3
+		}
 		y += l.titleSize
-		r.DrawText(img, x0, y, opt.Title, plane.TextStyle{Size: l.titleSize, Color: ink})
+		r.DrawText(img, x0, y, line, plane.TextStyle{Size: l.titleSize, Color: ink})
+	}
+	if len(l.title) > 0 {
 		y += l.titleSize * 0.3
 	}
 	for _, line := range l.sub {

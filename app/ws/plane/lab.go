@@ -128,7 +128,7 @@ func (l *Lab) goJob(work func(ctx context.Context) func()) { l.host.Go(work) }
 
 // result applies fn in a later frame, from any goroutine, unless the lab has closed.
 func (l *Lab) result(fn func()) {
-	l.host.Go(func(context.Context) func() { return fn })
+	l.host.Post(fn) // in order: an epoch's classifier and note never overtake the next's
 }
 
 // setData shows d (generated with dataGen, or read from a file) and restarts training on

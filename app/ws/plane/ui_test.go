@@ -335,6 +335,7 @@ func TestRetrainClassifierLive(t *testing.T) {
 	if h.p.lab.ClassifierTraining() {
 		t.Fatal("classifier training did not finish")
 	}
+	h.frame() // the frame after the last epoch: training may have ended after the loop's last frame
 	// Every epoch publishes a new classifier (and nothing else takes versions while paused).
 	if n := h.p.lab.clfVersion - v0; n < classifierEpochs || len(versions) < 2 {
 		t.Fatalf("%d classifiers published over %d frames, want one per epoch (%d)", n, len(versions), classifierEpochs)
