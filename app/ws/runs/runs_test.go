@@ -56,7 +56,7 @@ func newHarness(t *testing.T, s Setup) *harness {
 	h := &harness{t: t, u: u, r: u.Workspace(ws.Runs).(*Runs), size: image.Pt(1100, 760)}
 	u.Show(ws.Runs, nil)
 	h.frame()
-	deadline := time.Now().Add(2 * time.Minute) // a tick, but minutes on a loaded 2-core machine
+	deadline := time.Now().Add(2 * time.Minute)  // a tick, but minutes on a loaded 2-core machine
 	for len(h.r.gv.rects) < len(s.Rows)*s.Cols { // the grid's runs are published within a tick
 		if time.Now().After(deadline) {
 			t.Fatal("the grid's cells did not appear")
