@@ -35,6 +35,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	paused := fs.Bool("paused", false, "measure without training (the plane then changes only with the pointer)")
 	window := fs.Bool("window", false, "draw in a real window (needs a display) instead of headlessly")
 	wsName := fs.String("workspace", ws.Plane, "workspace shown: "+workspaceNames()+" (runs: the default 3×3 grid training flat out)")
+	hz := fs.Int("hz", 0, "draw at most this many frames a second, as a display paces them (0: back to back)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,7 +49,10 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	if *frames < 10 || *frames > 100000 {
 		return fmt.Errorf("--frames %d out of range [10, 100000]", *frames)
 	}
-	m := &frameMeter{u: nil, want: *frames, warm: *warm, ws: *wsName}
+	if *hz < 0 || *hz > 1000 {
+		return fmt.Errorf("--hz %d out of range [0, 1000]", *hz)
+	}
+	m := &frameMeter{u: nil, want: *frames, warm: *warm, ws: *wsName, hz: *hz}
 	if *cpuProf != "" {
 		pf, err := os.Create(*cpuProf)
 		if err != nil {
@@ -87,6 +91,7 @@ type frameMeter struct {
 	u      *shell.UI
 	p      *plane.Plane
 	ws     string     // the workspace measured
+	hz     int        // frames a second at most (0: back to back)
 	r      *runs.Runs // the Runs workspace when it is measured
 	samp0  int64      // samples trained before the measurement (runs)
 	want   int
@@ -153,8 +158,8 @@ func (m *frameMeter) report(size image.Point) string {
 	if m.r != nil {
 		steps, samples := m.r.Trained()
 		secs := m.wall.Seconds()
-		return fmt.Sprintf("workspace=runs frame_ms=%.2f fps=%.1f p90_ms=%.2f new_grid_ms=%.2f same_grid_ms=%.2f layout_ms=%.2f size=%dx%d frames=%d grid_updates=%d runs=%d train_steps_per_s=%.0f train_samples_per_s=%.0f",
-			ms(ds[len(ds)/2]), float64(len(ds))/secs, ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
+		return fmt.Sprintf("workspace=runs hz=%d frame_ms=%.2f fps=%.1f p90_ms=%.2f new_grid_ms=%.2f same_grid_ms=%.2f layout_ms=%.2f size=%dx%d frames=%d grid_updates=%d runs=%d train_steps_per_s=%.0f train_samples_per_s=%.0f",
+			m.hz, ms(ds[len(ds)/2]), float64(len(ds))/secs, ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
 			layoutMS, size.X, size.Y, len(ds), m.rasters, len(m.r.Setup().Rows)*m.r.Setup().Cols,
 			float64(steps-m.step0)/secs, float64(samples-m.samp0)/secs)
 	}
@@ -213,12 +218,18 @@ func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, ro runs.Op
 		t := float64(i) / 120
 		x := float32(size.X-348) * float32(0.3+0.4*frac(t))
 		o.Pointer(pointer.Move, f32.Pt(x, float32(size.Y)*0.45), 0)
+		tick := time.Now()
 		d, err := o.Frame(u)
 		if err != nil {
 			return err
 		}
 		if m.add(d) {
 			break
+		}
+		if m.hz > 0 {
+			if w := time.Until(tick.Add(time.Second / time.Duration(m.hz))); w > 0 {
+				time.Sleep(w)
+			}
 		}
 	}
 	if env.Ctx.Err() == nil && m.r == nil {
