@@ -82,7 +82,7 @@ func runTrainImageFlow(env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "train-image-flow: %d training images (%s), %d evaluation images, %s, simd=%s\n",
 		train.Len(), train.Source, evalX.Rows, cfg, nn.LevelName(nn.SIMD()))
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	bar := progress.New(env.Stderr, "chart (PCA)", 1)
 	m, err := imageflow.New(cfg, train.Images, *seed, func(stage string, done float64) { bar.Update(done, stage) })
 	if err != nil {
@@ -123,8 +123,8 @@ func runTrainImageFlow(env *Env, args []string) error {
 		return err
 	}
 	in := m.Info
-	fmt.Fprintf(env.Stdout, "train_secs=%.1f epochs=%d best_epoch=%d val_mse=%.6f eval_mse=%.6f chart_eval_mse=%.6f nll_per_dim=%.4f\n",
-		time.Since(start).Seconds(), in.Epochs, in.BestEpoch, in.ValMSE, in.EvalMSE, in.ChartMSE, in.NLLPerDim)
+	fmt.Fprintf(env.Stdout, "train_secs=%.1f cpu_secs=%.1f epochs=%d best_epoch=%d val_mse=%.6f eval_mse=%.6f chart_eval_mse=%.6f nll_per_dim=%.4f\n",
+		time.Since(start).Seconds(), (processCPU() - cpu0).Seconds(), in.Epochs, in.BestEpoch, in.ValMSE, in.EvalMSE, in.ChartMSE, in.NLLPerDim)
 	fmt.Fprintf(env.Stdout, "wrote %s\n", *out)
 	if clf == nil {
 		return nil

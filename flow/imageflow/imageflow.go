@@ -48,7 +48,7 @@ type Config struct {
 
 // DefaultConfig returns the CIFAR-10 architecture with manifold dimension d.
 func DefaultConfig(d int) Config {
-	return Config{Channels: 3, Height: 32, Width: 32, D: d, Alpha: 0.05, Hidden: 32, Layers: 3}
+	return Config{Channels: 3, Height: 32, Width: 32, D: d, Alpha: 0.05, Hidden: 64, Layers: 4, Shuffle: 2}
 }
 
 // N returns the data dimension C·H·W.

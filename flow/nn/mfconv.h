@@ -20,7 +20,6 @@
 #include <string.h>
 #include "mfvariants.h"
 
-
 // mfc_args describes C = chain(A·B): C(i,j) starts at 0 (cont 0) or at its stored value
 // (cont 1) and accumulates fma(A(i,kk), B(kk,j), ·) for kk = 0 … k−1 in order.
 // A(i,kk) = a[i·rsa + kk·csa], B(kk,j) = b[kk·ldb + j], C(i,j) = c[i·ldc + j].
