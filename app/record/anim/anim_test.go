@@ -76,6 +76,11 @@ func TestScenesRenderAndRepeat(t *testing.T) {
 	for _, name := range Names() {
 		t.Run(name, func(t *testing.T) {
 			o := testOptions(t)
+			if name == Runs && (raceOn || testing.Short()) {
+				// Nine live-size runs trained and measured twice take minutes under the race
+				// detector: render it once, small (TestRunsSceneOnce).
+				t.Skip("the runs scene is rendered once in TestRunsSceneOnce under -race and -short")
+			}
 			a := frames(t, name, o)
 			b := frames(t, name, o)
 			for i := range a {
@@ -100,6 +105,17 @@ func TestScenesRenderAndRepeat(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunsSceneOnce renders two small frames of the runs scene: nine panels are drawn, the
+// last frame measured.
+func TestRunsSceneOnce(t *testing.T) {
+	o := testOptions(t)
+	o.Frames, o.W, o.H, o.Steps = 2, 160, 160, 3
+	f := frames(t, Runs, o)
+	if bytes.Equal(f[0].Pix, f[1].Pix) {
+		t.Error("the runs scene's frames are identical")
 	}
 }
 

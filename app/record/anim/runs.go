@@ -86,7 +86,10 @@ func newRuns(m *Movie, o Options) error {
 	frames := make(chan runsFrame, 2)
 	quit := make(chan struct{})
 	done := make(chan struct{})
-	every := max(2, m.n/runsMeasures) // frames between measurements
+	every := m.n / runsMeasures // frames between measurements; short movies are measured at the end only
+	if every < 2 {
+		every = m.n
+	}
 	go func() {
 		defer close(done)
 		defer close(frames)
