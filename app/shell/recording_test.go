@@ -251,6 +251,7 @@ func TestRecordOptionsShapeTheFile(t *testing.T) {
 			rasters := 1
 			for i := 0; i < 6 && h.u.Recording(); i++ {
 				h.press(key.Name(strconv.Itoa(1 + i%2*5))) // 1, 6, 1, …
+				h.settle()                                 // a loaded machine's encoder may fall behind: the plane waits
 				rasters++
 			}
 			if c.frames > 0 {
