@@ -1,7 +1,8 @@
 // Package attack implements the adversarial attacks of spec section 3 (FGSM, L∞ PGD, L2 PGD,
-// each untargeted or targeted), the adaptive attack that differentiates through the M-Flow
-// projection, the four outcome cases A–D of the projection defence (spec section 4) and the
-// ε-sweep that counts them.
+// each untargeted or targeted), the adaptive attack that differentiates through a projection
+// defence (the Two Spirals M-Flow, or any Projector: PCA, an image M-Flow), the four outcome
+// cases A–D of the projection defence (spec section 4) and the ε-sweep that counts them. Rows
+// may be 2-D points or flattened images; wide rows are attacked in bounded chunks.
 package attack
 
 import (
