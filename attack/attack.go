@@ -1,7 +1,8 @@
 // Package attack implements the adversarial attacks of spec section 3 (FGSM, L∞ PGD, L2 PGD,
-// each untargeted or targeted), the adaptive attack that differentiates through the M-Flow
-// projection, the four outcome cases A–D of the projection defence (spec section 4) and the
-// ε-sweep that counts them.
+// each untargeted or targeted), the adaptive attack that differentiates through a projection
+// defence (the Two Spirals M-Flow, or any Projector: PCA, an image M-Flow), the four outcome
+// cases A–D of the projection defence (spec section 4) and the ε-sweep that counts them. Rows
+// may be 2-D points or flattened images; wide rows are attacked in bounded chunks.
 package attack
 
 import (
@@ -351,10 +352,19 @@ func sign(v float32) float32 {
 	return 0
 }
 
-// signStep adds step·sign(g) to x in place.
+// signStep adds step·sign(g) to x in place. step·sign(v) is step with v's sign bit folded
+// in, which avoids a mispredicted branch per coordinate (gradient signs are random); zero and
+// NaN gradients add step·0 as sign does.
 func signStep(x, g nn.Mat, step float32) {
+	xs := x.Data[:len(g.Data)]
+	sb := math.Float32bits(step)
 	for i, v := range g.Data {
-		x.Data[i] += step * sign(v)
+		b := math.Float32bits(v)
+		if a := b & 0x7fffffff; a == 0 || a > 0x7f800000 {
+			xs[i] += step * 0
+			continue
+		}
+		xs[i] += math.Float32frombits(sb ^ (b & 0x80000000))
 	}
 }
 

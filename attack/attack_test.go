@@ -438,3 +438,20 @@ func TestKindNames(t *testing.T) {
 		t.Error("ParseKind accepted an unknown attack")
 	}
 }
+
+func TestSignStepMatchesSign(t *testing.T) {
+	g := nn.MatFrom(1, 8, []float32{1.5, -2, 0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(-1)), 1e-40, -1e-40})
+	for _, step := range []float32{0.25, -0.25} {
+		x := nn.MatFrom(1, 8, []float32{0, 1, float32(math.Copysign(0, -1)), 2, 3, 4, 5, 6})
+		want := x.Clone()
+		for i, v := range g.Data {
+			want.Data[i] += step * sign(v)
+		}
+		signStep(x, g, step)
+		for i := range x.Data {
+			if math.Float32bits(x.Data[i]) != math.Float32bits(want.Data[i]) {
+				t.Errorf("step %v, gradient %v: %v, want %v", step, g.Data[i], x.Data[i], want.Data[i])
+			}
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
 	"github.com/mflowlab/mflowlab/flow/imageflow"
+	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/flow/pca"
 	"github.com/mflowlab/mflowlab/internal/atomicfile"
 	"github.com/mflowlab/mflowlab/internal/progress"
@@ -36,7 +37,7 @@ func runSweepImages(env *Env, args []string) error {
 	alphaS := fs.String("alpha", "", "PGD step size in pixel units (default 2.5·ε/steps: ε/4 at 10 steps, as torch_cifar.py)")
 	randomStart := fs.Bool("random-start", true, "PGD: start at a seeded random point of the ε-ball")
 	seed := fs.Uint64("seed", 0, "seed of PGD's random start")
-	n := fs.Int("n", 0, "attack only the first N images of the split (0: all)")
+	n := fs.Int("n", 0, "attack only N images spread evenly over the split (the shared file is grouped by class); 0: all")
 	cacheDir := fs.String("pca-cache", "", "folder of cached PCA fits (default: mflowlab/pca in the user's cache folder)")
 	out := fs.String("out", "", "CSV to write: eps,A,B,C,D")
 	plotPath := fs.String("plot", "", "PNG to write: stacked relative frequencies of the cases (optional)")
@@ -94,7 +95,7 @@ func runSweepImages(env *Env, args []string) error {
 	}
 	x, y := data.Images, data.Labels
 	if *n > 0 && *n < x.Rows {
-		x, y = x.Slice(0, *n), y[:*n]
+		x, y = spread(data, *n)
 	}
 	if x.Rows == 0 {
 		return fmt.Errorf("%s: no images to attack", data.Source)
@@ -148,6 +149,18 @@ func runSweepImages(env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "total %.2f s (process CPU %.2f s; clean predictions, attack, cases)\n", secs, cpu)
 	return nil
+}
+
+// spread returns n images evenly spaced over s (image i·len/n for i < n) and their labels.
+func spread(s *cifar.Set, n int) (nn.Mat, []int32) {
+	x := nn.NewMat(n, s.Images.Cols)
+	y := make([]int32, n)
+	for i := range y {
+		r := i * s.Len() / n
+		copy(x.Row(i), s.Images.Row(r))
+		y[i] = s.Labels[r]
+	}
+	return x, y
 }
 
 // defence is a parsed --defence value.

@@ -28,9 +28,13 @@ func (m *Model) parallel(tasks int, fn func(w *worker, task int)) {
 		return
 	}
 	nw := m.workers(tasks)
+	pool := m.works
+	if pool == nil { // a Model not made by New, NewArch or Load: scratch for this call only
+		pool = new(workPool)
+	}
 	var next atomic.Int64
 	run := func() {
-		w := m.works.get()
+		w := pool.get()
 		for {
 			t := int(next.Add(1) - 1)
 			if t >= tasks {
@@ -39,7 +43,7 @@ func (m *Model) parallel(tasks int, fn func(w *worker, task int)) {
 			w.ws.Reset()
 			fn(w, t)
 		}
-		m.works.put(w)
+		pool.put(w)
 	}
 	if nw == 1 {
 		run()
