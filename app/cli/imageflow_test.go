@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,6 +48,19 @@ func TestTrainImageFlow(t *testing.T) {
 		if m2.P[i] != v {
 			t.Fatal("the same seed trained different parameters")
 		}
+	}
+	// a time budget becomes a number of epochs, and the run says which
+	budget := filepath.Join(dir, "budget.mfl")
+	var stderr strings.Builder
+	env := &Env{Ctx: context.Background(), Stdout: &strings.Builder{}, Stderr: &stderr}
+	if err := runTrainImageFlow(env, append(args[:len(args)-4], "--minutes", "0.05", "--out", budget)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "reproduces this run") {
+		t.Errorf("--minutes does not say which --epochs reproduces the run:\n%s", stderr.String())
+	}
+	if mb, err := imageflow.Load(budget); err != nil || mb.Info.Epochs < 1 {
+		t.Errorf("--minutes run: %v, %+v", err, mb)
 	}
 	for _, c := range []struct {
 		args []string
