@@ -334,8 +334,8 @@ func TestExportPNG(t *testing.T) {
 
 func TestReferencesAreFrozenCells(t *testing.T) {
 	dir := testref.Dir(t)
-	if testing.Short() {
-		t.Skip("measuring an original checkpoint takes seconds: skipped in -short mode")
+	if testing.Short() || raceOn {
+		t.Skip("measuring an original checkpoint takes seconds (minutes under -race): skipped in -short mode and under -race")
 	}
 	h := newHarness(t, small())
 	h.frame()
