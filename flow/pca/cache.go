@@ -87,6 +87,11 @@ func Load(path string) (*Basis, error) {
 			}
 		}
 	}
+	for j, v := range mean {
+		if v < 0 || v > 1 {
+			return fail("mean value %d is %v; a PCA of pixel values has its mean in [0, 1]", j, v)
+		}
+	}
 	b := &Basis{Mean: mean, Components: nn.MatFrom(m.Components, m.Cols, comp), Variance: make([]float64, len(vars)), Rows: m.Rows, Key: m.Key, Iterations: m.Iterations, Residual: m.Residual}
 	for i, v := range vars {
 		b.Variance[i] = float64(v)
