@@ -57,8 +57,12 @@ type Arch struct {
 	Couplings []*Coupling
 	Outer     *Composite
 	Inner     *ScalarAffine
-	arenas    sync.Pool // *nn.Arena scratch reused across evaluation calls
+	arenaMu   sync.Mutex
+	arenas    []*nn.Arena // scratch reused across evaluation calls (at most maxArenas kept)
 }
+
+// maxArenas bounds the evaluation arenas an Arch keeps between calls.
+const maxArenas = 2
 
 // NewArch builds the architecture with the given permutations (Steps+1 of them).
 func NewArch(cfg Config, perms [][]int) (*Arch, error) {
@@ -140,10 +144,22 @@ func (m *MFlow) Clone() *MFlow {
 const evalChunk = 512
 
 func (ar *Arch) arena() *nn.Arena {
-	if a, ok := ar.arenas.Get().(*nn.Arena); ok {
+	ar.arenaMu.Lock()
+	defer ar.arenaMu.Unlock()
+	if n := len(ar.arenas); n > 0 {
+		a := ar.arenas[n-1]
+		ar.arenas = ar.arenas[:n-1]
 		return a
 	}
 	return new(nn.Arena)
+}
+
+func (ar *Arch) putArena(a *nn.Arena) {
+	ar.arenaMu.Lock()
+	defer ar.arenaMu.Unlock()
+	if len(ar.arenas) < maxArenas {
+		ar.arenas = append(ar.arenas, a)
+	}
 }
 
 // parallelRows runs fn over [0, rows) in fixed chunks on up to Workers goroutines (one per
@@ -159,7 +175,7 @@ func (m *MFlow) parallelRows(rows int, fn func(a *nn.Arena, r0, r1 int)) {
 	workers = min(workers, chunks)
 	if workers <= 1 {
 		a := ar.arena()
-		defer ar.arenas.Put(a)
+		defer ar.putArena(a)
 		for c := 0; c < chunks; c++ {
 			a.Reset()
 			fn(a, c*evalChunk, min(rows, (c+1)*evalChunk))
@@ -177,7 +193,7 @@ func (m *MFlow) parallelRows(rows int, fn func(a *nn.Arena, r0, r1 int)) {
 		go func() {
 			defer wg.Done()
 			a := ar.arena()
-			defer ar.arenas.Put(a)
+			defer ar.putArena(a)
 			for c := range next {
 				a.Reset()
 				fn(a, c*evalChunk, min(rows, (c+1)*evalChunk))
