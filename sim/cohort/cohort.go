@@ -7,9 +7,9 @@ package cohort
 
 import (
 	"context"
-	"math"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
