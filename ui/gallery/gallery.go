@@ -198,7 +198,7 @@ func Render(samples []Sample, opt Options) *image.RGBA {
 	// Heading: title, subtitle lines (wrapped), the case legend, then the column names.
 	var lines []string
 	for _, s := range opt.Subtitle {
-		lines = append(lines, wrap(r, s, l.text, float32(w-2*l.margin))...)
+		lines = append(lines, r.Wrap(s, l.text, float32(w-2*l.margin))...)
 	}
 	head := 0
 	if opt.Title != "" {
@@ -333,25 +333,4 @@ func fit(r *plane.Renderer, text string, size, width float32) float32 {
 		}
 	}
 	return size * 0.7
-}
-
-// wrap breaks text into lines no wider than width pixels at the given size, at spaces.
-func wrap(r *plane.Renderer, text string, size, width float32) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(text) {
-		try := word
-		if line != "" {
-			try = line + " " + word
-		}
-		if tw, _ := r.MeasureText(try, size); tw > width && line != "" {
-			lines, line = append(lines, line), word
-			continue
-		}
-		line = try
-	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return lines
 }

@@ -10,7 +10,6 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
-	"strings"
 
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/sim/quality"
@@ -141,8 +140,8 @@ func layoutFor(r *plane.Renderer, n int, opt Options, cs int) figLayout {
 	l.gap, l.margin = max(8, cs/28), max(16, cs/14)
 	l.w = 2*l.margin + l.cols*cs + (l.cols-1)*l.gap
 	l.titleSize, l.subSize = float32(cs)/15, float32(cs)/23
-	l.title = wrap(r, opt.Title, l.titleSize, float32(l.w-2*l.margin))
-	l.sub = wrap(r, opt.Subtitle, l.subSize, float32(l.w-2*l.margin))
+	l.title = r.Wrap(opt.Title, l.titleSize, float32(l.w-2*l.margin))
+	l.sub = r.Wrap(opt.Subtitle, l.subSize, float32(l.w-2*l.margin))
 	l.head += float32(len(l.title)) * l.titleSize * 1.3
 	l.head += float32(len(l.sub)) * l.subSize * 1.45
 	if l.head > 0 {
@@ -182,25 +181,4 @@ func (l figLayout) draw(r *plane.Renderer, img *image.RGBA, org image.Point, dat
 // length beyond either end. A non-finite or empty range gives no curve.
 func Curves(f *flow.MFlow, lo, hi float64) (core []float32, tails [][]float32) {
 	return CurvesN(f, lo, hi, 3000, 1500)
-}
-
-// wrap breaks text into lines no wider than width pixels at the given size, at spaces.
-func wrap(r *plane.Renderer, text string, size, width float32) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(text) {
-		try := word
-		if line != "" {
-			try = line + " " + word
-		}
-		if tw, _ := r.MeasureText(try, size); tw > width && line != "" {
-			lines, line = append(lines, line), word
-			continue
-		}
-		line = try
-	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return lines
 }

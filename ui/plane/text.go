@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
@@ -300,4 +301,26 @@ func roundRect(m *coverMask, x0, y0, x1, y1, rad float32) {
 	m.lineTo(x0, y0+rad)
 	m.quadTo(x0, y0, x0+rad, y0)
 	m.endFill(1)
+}
+
+// Wrap breaks text into lines no wider than width pixels at the given size, at spaces (a
+// single word wider than width stays on its own line).
+func (r *Renderer) Wrap(text string, size, width float32) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		try := word
+		if line != "" {
+			try = line + " " + word
+		}
+		if tw, _ := r.MeasureText(try, size); tw > width && line != "" {
+			lines, line = append(lines, line), word
+			continue
+		}
+		line = try
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
