@@ -203,20 +203,10 @@ func runEvalImages(env *Env, args []string) error {
 		k := p.Kind
 		clean = m.Accuracy(x, set.Labels)
 		bar := progress.New(env.Stderr, "eval "+k.String(), float64(x.Rows))
-		adv := nn.NewMat(x.Rows, x.Cols)
 		t0 := time.Now()
-		for r0 := 0; r0 < x.Rows; r0 += imageAttackRows {
-			if err := env.Ctx.Err(); err != nil {
-				return err
-			}
-			r1 := min(x.Rows, r0+imageAttackRows)
-			p.Seed = *seed + uint64(r0/imageAttackRows)
-			res, err := attack.Run(m, x.Slice(r0, r1), set.Labels[r0:r1], p)
-			if err != nil {
-				return err
-			}
-			copy(adv.Slice(r0, r1).Data, res.Adv.Data)
-			bar.Update(float64(r1), fmt.Sprintf("%d/%d images", r1, x.Rows))
+		adv, err := attackImages(env, m, x, set.Labels, p, *seed, imageAttackRows, bar)
+		if err != nil {
+			return err
 		}
 		bar.Done("")
 		x = adv

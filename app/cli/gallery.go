@@ -121,22 +121,10 @@ func runGallery(env *Env, args []string) error {
 	}
 	name := attackTitle(kind, *adaptive)
 	fmt.Fprintf(env.Stderr, "gallery: %s at ε = %s on %d images (%s), defence %s\n", name, pixelString(eps), x.Rows, data.Source, defName)
-	adv := nn.NewMat(x.Rows, x.Cols)
 	bar := progress.New(env.Stderr, "gallery "+kind.String(), float64(x.Rows))
-	for r0 := 0; r0 < x.Rows; r0 += galleryChunk {
-		if err := env.Ctx.Err(); err != nil {
-			fmt.Fprintln(env.Stderr)
-			return err
-		}
-		r1 := min(x.Rows, r0+galleryChunk)
-		p.Seed = *seed + uint64(r0/galleryChunk)
-		res, err := attack.Run(target, x.Slice(r0, r1), y[r0:r1], p)
-		if err != nil {
-			fmt.Fprintln(env.Stderr)
-			return err
-		}
-		copy(adv.Slice(r0, r1).Data, res.Adv.Data)
-		bar.Update(float64(r1), fmt.Sprintf("%d/%d images", r1, x.Rows))
+	adv, err := attackImages(env, target, x, y, p, *seed, galleryChunk, bar)
+	if err != nil {
+		return err
 	}
 	bar.Done("")
 	projAdv := proj.Project(nn.Mat{}, adv)
