@@ -132,7 +132,7 @@ func runSweep(env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "wrote %s\n", *out)
 	if *plotPath != "" {
 		title := fmt.Sprintf("Cases A–D under %s · defence: M-Flow %s", attackTitle(kind, *adaptive), strings.TrimSuffix(filepath.Base(*flowPath), filepath.Ext(*flowPath)))
-		if err := writeCasesPlot(*plotPath, res, title); err != nil {
+		if err := writeCasesPlot(*plotPath, res, title, false); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "wrote %s\n", *plotPath)
@@ -216,8 +216,8 @@ func sans(size vg.Length) font.Font {
 
 // writeCasesPlot draws the stacked relative frequencies of D, C, B, A (bottom to top) against
 // ε with ε* marked, 8×5 in at 150 dpi, legend and ε* summary on the right, and writes the PNG
-// atomically.
-func writeCasesPlot(path string, r *attack.SweepResult, title string) error {
+// atomically. With pixel set (image sweeps) the ε axis and ε* read in grey levels, k/255.
+func writeCasesPlot(path string, r *attack.SweepResult, title string, pixel bool) error {
 	const width, height = 8 * vg.Inch, 5 * vg.Inch
 	// Calm, distinguishable case colours: A green, B blue, C red, D grey.
 	caseColors := [4]color.NRGBA{
@@ -232,17 +232,18 @@ func writeCasesPlot(path string, r *attack.SweepResult, title string) error {
 		"C  attack succeeded, defence failed",
 		"D  attack failed, defence broke the label",
 	}
+	ax := newEpsAxis(pixel)
 	p := plot.New()
-	p.X.Label.Text = "ε"
+	p.X.Label.Text = ax.label
 	p.Y.Label.Text = "relative frequency"
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle.Font = sans(13)
 		a.Tick.Label.Font = sans(11)
 		a.Padding = 0
 	}
-	p.X.Min, p.X.Max = r.Eps[0], r.Eps[len(r.Eps)-1]
+	p.X.Min, p.X.Max = ax.scale*r.Eps[0], ax.scale*r.Eps[len(r.Eps)-1]
 	if p.X.Max == p.X.Min {
-		p.X.Max = p.X.Min + 1e-3
+		p.X.Max = p.X.Min + 1e-3*ax.scale
 	}
 	p.X.Tick.Marker = stepTicks{}
 	p.Y.Min, p.Y.Max = 0, 1
@@ -255,10 +256,10 @@ func writeCasesPlot(path string, r *attack.SweepResult, title string) error {
 		ring := make(plotter.XYs, 0, 2*len(r.Eps))
 		for i, c := range r.Counts {
 			upper[i] = lower[i] + float64(c[k])/float64(r.N)
-			ring = append(ring, plotter.XY{X: r.Eps[i], Y: upper[i]})
+			ring = append(ring, plotter.XY{X: ax.scale * r.Eps[i], Y: upper[i]})
 		}
 		for i := len(r.Eps) - 1; i >= 0; i-- {
-			ring = append(ring, plotter.XY{X: r.Eps[i], Y: lower[i]})
+			ring = append(ring, plotter.XY{X: ax.scale * r.Eps[i], Y: lower[i]})
 		}
 		poly, err := plotter.NewPolygon(ring)
 		if err != nil {
@@ -270,7 +271,7 @@ func writeCasesPlot(path string, r *attack.SweepResult, title string) error {
 		lower = upper
 	}
 	j := r.EpsStar()
-	p.Add(epsStarMark{eps: r.Eps[j], label: fmt.Sprintf("ε* = %.3f", r.Eps[j])})
+	p.Add(epsStarMark{eps: ax.scale * r.Eps[j], label: "ε* = " + ax.text(r.Eps[j])})
 
 	// The legend and the ε* summary go in a strip on the right, as wide as their text.
 	leg := plot.NewLegend()
@@ -284,7 +285,7 @@ func writeCasesPlot(path string, r *attack.SweepResult, title string) error {
 	sty := leg.TextStyle
 	sty.Color = color.Gray{Y: 0x30}
 	lines := []string{
-		fmt.Sprintf("At ε* = %.3f (dashed line):", r.Eps[j]),
+		fmt.Sprintf("At ε* = %s (dashed line):", ax.text(r.Eps[j])),
 		fmt.Sprintf("attack success %.1f %%,", 100*r.AttackRate(j)),
 		fmt.Sprintf("of which the defence undid %.1f %%", 100*r.UndoneShare(j)),
 		"",
@@ -317,6 +318,22 @@ func writeCasesPlot(path string, r *attack.SweepResult, title string) error {
 		_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(w)
 		return err
 	})
+}
+
+// epsAxis is how a cases chart shows ε: axis positions are scale·ε, ε* is written by text.
+type epsAxis struct {
+	label string
+	scale float64
+	text  func(eps float64) string
+}
+
+// newEpsAxis returns the ε axis of a Two Spirals sweep (ε as is) or, with pixel set, of an
+// image sweep: ε in grey levels (k on the axis means k/255) and ε* written as k/255.
+func newEpsAxis(pixel bool) epsAxis {
+	if pixel {
+		return epsAxis{label: "ε in grey levels (k means k/255)", scale: 255, text: pixelString}
+	}
+	return epsAxis{label: "ε", scale: 1, text: func(e float64) string { return fmt.Sprintf("%.3f", e) }}
 }
 
 // stepTicks labels an axis at round steps, aiming for five to eight labels.

@@ -136,7 +136,7 @@ func runSweepImages(env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "wrote %s\n", *out)
 	if *plotPath != "" {
 		title := fmt.Sprintf("CIFAR-10 cases A–D under %s · defence: %s", name, defName)
-		if err := writeCasesPlot(*plotPath, res, title); err != nil {
+		if err := writeCasesPlot(*plotPath, res, title, true); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "wrote %s\n", *plotPath)

@@ -182,8 +182,27 @@ func TestCasesPlotTicks(t *testing.T) {
 	if got := strings.Join(labels, " "); got != "0.00 0.05 0.10 0.15 0.20 0.25 0.30" {
 		t.Errorf("ticks on [0, 0.3]: %s", got)
 	}
+	// Image sweeps: the axis reads in grey levels (k/255), ε* as a fraction of 255.
+	ax := newEpsAxis(true)
+	labels = labels[:0]
+	for _, tk := range (stepTicks{}).Ticks(0, ax.scale*16/255) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if got := strings.Join(labels, " "); got != "0 2 4 6 8 10 12 14 16" {
+		t.Errorf("pixel ticks on [0, 16/255]: %s", got)
+	}
+	if got := ax.text(8.0 / 255); got != "8/255" {
+		t.Errorf("ε* at 8/255 reads %q", got)
+	}
+	if got := newEpsAxis(false).text(0.1); got != "0.100" {
+		t.Errorf("Two Spirals ε* at 0.1 reads %q", got)
+	}
 	r := &attack.SweepResult{Eps: []float64{0.1}, N: 4, Counts: [][4]int{{1, 1, 1, 1}}}
-	if err := writeCasesPlot(filepath.Join(t.TempDir(), "one.png"), r, "one ε"); err != nil {
-		t.Errorf("chart of a single ε: %v", err)
+	for _, pixel := range []bool{false, true} {
+		if err := writeCasesPlot(filepath.Join(t.TempDir(), "one.png"), r, "one ε", pixel); err != nil {
+			t.Errorf("chart of a single ε (pixel %v): %v", pixel, err)
+		}
 	}
 }
