@@ -91,7 +91,9 @@ func Normalised(s Settings) Settings {
 }
 
 // samePool reports whether a and b draw the same images.
-func samePool(a, b Settings) bool { return a.Images == b.Images && a.Pool == b.Pool && a.Seed == b.Seed }
+func samePool(a, b Settings) bool {
+	return a.Images == b.Images && a.Pool == b.Pool && a.Seed == b.Seed
+}
 
 // Apply makes s the engine's settings without blocking: the work for the previous settings
 // is cancelled, what is still valid (loaded data, models, fits, the pool's images) is kept,

@@ -78,10 +78,10 @@ type Sample struct {
 // Attacked is one attack on a sample: the adversarial image, its projection, the CNN's
 // class probabilities and predictions on both, and the case A–D.
 type Attacked struct {
-	Adv, Proj          []float32
+	Adv, Proj           []float32
 	AdvProbs, ProjProbs [10]float32
-	AdvPred, ProjPred  int32
-	Case               attack.Case
+	AdvPred, ProjPred   int32
+	Case                attack.Case
 }
 
 // Succeeded reports whether the attack fooled the bare CNN.
