@@ -59,11 +59,22 @@ func runScreenshot(env *cli.Env, args []string) error {
 	recipe := fs.String("recipe", run.DefaultRecipe, "training recipe of the live config, as the panel's recipe row: "+strings.Join(run.RecipeNames(), ", "))
 	hover := fs.String("hover", "0.62,0.38", "plane: data point under the pointer for the readout, or \"none\"")
 	wsName := fs.String("workspace", ws.Plane, "workspace to show: "+workspaceNames()+" (runs: --steps trains every run of the grid)")
+	var co cifarShot
+	fs.StringVar(&co.images, "images", "", "cifar: CIFAR-10 data (default: the user's data folder, then the shared test batch)")
+	fs.StringVar(&co.classifier, "classifier", "", "cifar: CNN checkpoint (default: the cached default CNN, trained on first use)")
+	fs.StringVar(&co.defence, "defence", "", "cifar: projection defence pca:D or mflow:CKPT (default pca:64)")
+	fs.StringVar(&co.attack, "attack", "", "cifar: fgsm, pgd or pgd-l2 (default pgd, 10 steps)")
+	fs.StringVar(&co.eps, "eps", "", "cifar: ε in pixel units or grey levels like 8/255 (default 8/255; PGD steps of ε/4)")
+	fs.IntVar(&co.detail, "detail", -1, "cifar: show the detail view of pool sample N")
+	fs.StringVar(&co.detailEps, "detail-eps", "", "cifar: the detail view's ε slider (default: the attack's ε)")
+	fs.BoolVar(&co.adaptive, "adaptive", false, "cifar: show the adaptive attack (gradients through the defence)")
+	fs.Uint64Var(&co.seed, "seed", 1, "cifar: seed of the image pool and PGD's random starts")
+	fs.DurationVar(&co.wait, "wait", 15*time.Minute, "cifar: longest wait for the engine (the default CNN trains on first use)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *out == "" {
-		return errors.New("usage: mflowlab screenshot --out shot.png [--workspace plane|runs] [--flow CKPT | --session FILE] [--size 1280x800] [--steps N]")
+		return errors.New("usage: mflowlab screenshot --out shot.png [--workspace plane|runs|cifar] [--flow CKPT | --session FILE] [--size 1280x800] [--steps N] [cifar: --classifier CNN --images FILE --detail N]")
 	}
 	if !knownWorkspace(*wsName) {
 		return fmt.Errorf("--workspace %q: want one of %s", *wsName, workspaceNames())
@@ -71,6 +82,9 @@ func runScreenshot(env *cli.Env, args []string) error {
 	size, err := parseSize(*sizeS)
 	if err != nil {
 		return err
+	}
+	if *wsName == ws.CIFAR {
+		return screenshotCIFAR(env, co, size, *out)
 	}
 	if *steps < 0 || *steps > 1_000_000 {
 		return fmt.Errorf("--steps %d out of range [0, 1000000]", *steps)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/cifar"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
 	"github.com/mflowlab/mflowlab/app/ws/runs"
 )
@@ -121,15 +122,15 @@ func runWindow(ctx context.Context, o windowOptions) error {
 }
 
 // newShell builds the shell with every workspace: the plane (with po), the Runs grid (with
-// ro), then the others.
+// ro), then the CIFAR-10 gallery (its engine starts when it is first shown).
 func newShell(ctx context.Context, so shell.Options, po plane.Options, ro runs.Options) *shell.UI {
-	return shell.New(ctx, so, plane.Maker(po), runs.Maker(ro))
+	return shell.New(ctx, so, plane.Maker(po), runs.Maker(ro), cifar.Maker(cifar.Options{}))
 }
 
 // workspaceNames lists the workspaces' names for help texts.
-func workspaceNames() string { return ws.Plane + ", " + ws.Runs }
+func workspaceNames() string { return ws.Plane + ", " + ws.Runs + ", " + ws.CIFAR }
 
 // knownWorkspace reports whether name is a workspace of the app.
-func knownWorkspace(name string) bool { return name == ws.Plane || name == ws.Runs }
+func knownWorkspace(name string) bool { return name == ws.Plane || name == ws.Runs || name == ws.CIFAR }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }

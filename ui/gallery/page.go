@@ -68,8 +68,7 @@ func NewPageLayout(size image.Point, n int, scale float32) PageLayout {
 	bw := 4*t + 3*l.Gap
 	bh := l.Head + t + l.Caption
 	w := l.Cols*bw + (l.Cols-1)*colGap
-	h := l.Rows*bh + (l.Rows-1)*rowGap
-	x0, y0 := max(margin, (size.X-w)/2), max(margin, (size.Y-h)/2)
+	x0, y0 := max(margin, (size.X-w)/2), margin
 	for i := range n {
 		x := x0 + (i%l.Cols)*(bw+colGap)
 		y := y0 + (i/l.Cols)*(bh+rowGap)

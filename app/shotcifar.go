@@ -1,0 +1,154 @@
+package app
+
+import (
+	"fmt"
+	"image"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mflowlab/mflowlab/app/cli"
+	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/cifar"
+	"github.com/mflowlab/mflowlab/app/ws/plane"
+	"github.com/mflowlab/mflowlab/app/ws/runs"
+	"github.com/mflowlab/mflowlab/attack"
+	"github.com/mflowlab/mflowlab/ui/charts"
+)
+
+// cifarShot is what `mflowlab screenshot --workspace cifar` shows.
+type cifarShot struct {
+	images, classifier, defence, eps, attack string
+	detail                                   int
+	detailEps                                string
+	adaptive                                 bool
+	seed                                     uint64
+	wait                                     time.Duration
+}
+
+// parseGrey reads a pixel-unit value: a number in [0, 1] or grey levels like "8/255".
+func parseGrey(name, s string) (float64, error) {
+	if g, ok := strings.CutSuffix(s, "/255"); ok {
+		v, err := strconv.ParseFloat(g, 64)
+		if err != nil || !(v >= 0 && v <= 255) {
+			return 0, fmt.Errorf("--%s %q: want grey levels 0/255 to 255/255", name, s)
+		}
+		return v / 255, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v >= 0 && v <= 1) {
+		return 0, fmt.Errorf("--%s %q: want a value in [0, 1] or grey levels like 8/255", name, s)
+	}
+	return v, nil
+}
+
+// settings returns the engine settings of the shot.
+func (o cifarShot) settings() (cifar.Settings, error) {
+	s := cifar.DefaultSettings()
+	s.Images, s.Classifier, s.Seed = o.images, o.classifier, o.seed
+	if o.defence != "" {
+		s.Defence = o.defence
+	}
+	if o.attack != "" {
+		k, err := attack.ParseKind(o.attack)
+		if err != nil {
+			return s, err
+		}
+		s.Attack.Kind, s.Attack.RandomStart = k, k != attack.FGSM
+		if k == attack.FGSM {
+			s.Attack.Steps, s.Attack.Alpha = 0, 0
+		}
+	}
+	if o.eps != "" {
+		e, err := parseGrey("eps", o.eps)
+		if err != nil {
+			return s, err
+		}
+		s.Attack.Eps = e
+		if s.Attack.Kind != attack.FGSM {
+			s.Attack.Alpha = e / 4
+		}
+	}
+	return s, s.Attack.Validate()
+}
+
+// screenshotCIFAR renders the CIFAR-10 workspace headlessly once the engine is done (and
+// the detail view's sample computed) and writes it to out.
+func screenshotCIFAR(env *cli.Env, o cifarShot, size image.Point, out string) error {
+	st, err := o.settings()
+	if err != nil {
+		return err
+	}
+	u := newShell(env.Ctx, shell.Options{Sync: true}, plane.Options{Paused: true}, runs.Options{Paused: true})
+	defer u.Close()
+	c := u.Workspace(ws.CIFAR).(*cifar.CIFAR)
+	c.Apply(st)
+	c.SetAdaptive(o.adaptive)
+	u.Show(ws.CIFAR, nil)
+	off, err := shell.NewOffscreen(size)
+	if err != nil {
+		return err
+	}
+	defer off.Close()
+	t0 := time.Now()
+	deadline := t0.Add(o.wait)
+	said := ""
+	settle := func() error {
+		for {
+			if _, err := off.Frame(u); err != nil {
+				return err
+			}
+			if c.Ready() {
+				return nil
+			}
+			if err := env.Ctx.Err(); err != nil {
+				return err
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the gallery was not ready after %v (stage: %s)", o.wait, c.Snapshot().Stage)
+			}
+			if s := c.Snapshot(); s != nil && s.Stage != said {
+				said = s.Stage
+				fmt.Fprintf(env.Stderr, "screenshot: %5.1f s %s\n", time.Since(t0).Seconds(), s.Stage)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if err := settle(); err != nil {
+		return err
+	}
+	if s := c.Snapshot(); s.Err != nil {
+		fmt.Fprintf(env.Stderr, "screenshot: the engine reports: %v\n", s.Err)
+	}
+	if o.detail >= 0 {
+		if n := len(c.Snapshot().Samples); o.detail >= n {
+			return fmt.Errorf("--detail %d: the pool has %d images", o.detail, n)
+		}
+		c.OpenDetail(o.detail)
+		if o.detailEps != "" {
+			e, err := parseGrey("detail-eps", o.detailEps)
+			if err != nil {
+				return err
+			}
+			c.SetDetailEps(e)
+		}
+		if err := settle(); err != nil {
+			return err
+		}
+	}
+	if _, err := off.Frame(u); err != nil {
+		return err
+	}
+	img, err := off.Screenshot()
+	if err != nil {
+		return err
+	}
+	if err := charts.SavePNG(out, img); err != nil {
+		return err
+	}
+	s := c.Snapshot()
+	fmt.Fprintf(env.Stdout, "wrote %s (%dx%d, CIFAR-10 %s, %d images: clean %.3f attacked %.3f defended %.3f defended_adaptive %.3f)\n",
+		out, size.X, size.Y, c.Area(), s.Acc.N, s.Acc.Clean, s.Acc.Attacked, s.Acc.Defended, s.Acc.DefendedAdaptive)
+	return nil
+}
