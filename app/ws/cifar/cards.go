@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"gioui.org/layout"
@@ -51,11 +52,7 @@ func (g *galleryView) firstRun(gtx layout.Context) {
 	f.Text(widgets.Bold, th.Title, th.Text, "CIFAR-10 data not found")
 	f.Gap(4)
 	f.Caption("The gallery attacks real CIFAR-10 images. It looked here:")
-	looked := c.snap.Looked
-	if len(looked) == 0 && c.snap.Err != nil {
-		looked = []string{c.snap.Err.Error()}
-	}
-	for _, l := range looked {
+	for _, l := range lookedLines(c.snap) {
 		f.Text(widgets.Mono, th.Small, th.Muted, "  "+l)
 	}
 	f.Gap(12)
@@ -80,6 +77,27 @@ func (g *galleryView) firstRun(gtx layout.Context) {
 	}
 	f.Caption("Developers: the shared test batch is found through MFLOWLAB_SHARED.")
 	g.finishCard(gtx, f, org)
+}
+
+// lookedLines returns where the engine looked for the data and why each place was
+// refused: the lines of its error after "looked in:", else the places it names.
+func lookedLines(s *Snapshot) []string {
+	var out []string
+	if s.Err != nil {
+		msg := s.Err.Error()
+		if _, rest, ok := strings.Cut(msg, "looked in:"); ok {
+			for _, l := range strings.Split(rest, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					out = append(out, l)
+				}
+			}
+			return out
+		}
+		if len(s.Looked) == 0 {
+			return strings.Split(msg, "\n")
+		}
+	}
+	return s.Looked
 }
 
 // useData points the engine at the CIFAR-10 data at path.

@@ -14,6 +14,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mflowlab/mflowlab/app/session"
@@ -199,7 +200,8 @@ func (c *CIFAR) Status() (note, warn string) {
 		return "CIFAR-10", ""
 	}
 	if s.Err != nil {
-		warn = s.Err.Error()
+		warn, _, _ = strings.Cut(strings.TrimPrefix(s.Err.Error(), "cifar: "), "\n")
+		warn = strings.TrimSuffix(warn, " looked in:")
 	}
 	note = s.Stage
 	if s.Stage != "" && s.Stage != "ready" && s.Progress > 0 {

@@ -139,9 +139,10 @@ func (d *detailView) start(w target) {
 	work := func() func() {
 		s, err := src.Detail(ctx, w.idx, w.eps, w.adaptive)
 		return func() {
+			cancelled := ctx.Err() != nil
 			stop()
 			d.running = false
-			if ctx.Err() != nil || w.gen != d.gen {
+			if cancelled || w.gen != d.gen {
 				return // cancelled or stale
 			}
 			if err != nil {

@@ -79,10 +79,13 @@ func (d *dataSection) Form(f *widgets.Form) {
 	}
 	f.Section("CIFAR-10 data", note, th.Muted)
 	src := c.settings.Images
-	if src == "" {
-		src = "found in the usual places (data folder, then MFLOWLAB_SHARED)"
+	if s := c.snap; s != nil && s.Data != "" {
+		src = s.Data
 	}
-	f.Caption("from " + src)
+	if src == "" {
+		src = "searching the data folder, then MFLOWLAB_SHARED"
+	}
+	f.Caption(src)
 	ln := f.Line(26)
 	ln.Field(&d.path, ln.Rest()-f.Dp(12)-widgets.BrowseWidth(f)-f.ButtonWidth("Use"), "folder, .bin or .tar.gz")
 	if ln.Button(&d.browse, widgets.Secondary, widgets.BrowseLabel, widgets.BrowseWidth(f)) {

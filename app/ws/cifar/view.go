@@ -309,6 +309,8 @@ func (g *galleryView) toolbar(gtx layout.Context) {
 	ln := f.Line(26)
 	if c.det.open() {
 		c.det.toolbar(f, ln)
+	} else if c.snap == nil || len(c.snap.Samples) == 0 {
+		ln.Label("CIFAR-10 gallery: attacks on real images, then the projection defence", th.Muted)
 	} else {
 		if ln.Button(&g.prev, widgets.Secondary, "‹", f.Dp(30)) {
 			c.SetPage(c.page - 1)
