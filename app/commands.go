@@ -26,9 +26,10 @@ import (
 // `mflowlab bench --learn`.
 func Commands() cli.Extra {
 	return cli.Extra{
-		"screenshot":   {Summary: "render the whole window headlessly to a PNG (after N training steps)", Run: runScreenshot},
-		cli.BenchFrame: {Summary: "measure the full window's frame time", Run: runBenchFrame},
-		cli.BenchLearn: {Summary: "measure the seconds until the window's live training is learned", Run: runBenchLearn},
+		"screenshot":     {Summary: "render the whole window headlessly to a PNG (after N training steps)", Run: runScreenshot},
+		cli.BenchFrame:   {Summary: "measure the full window's frame time", Run: runBenchFrame},
+		cli.BenchLearn:   {Summary: "measure the seconds until the window's live training is learned", Run: runBenchLearn},
+		cli.BenchGallery: {Summary: "measure the CIFAR-10 gallery's refresh and frame time", Run: runBenchGallery},
 	}
 }
 

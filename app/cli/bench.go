@@ -18,6 +18,11 @@ const BenchFrame = "bench --frame"
 // arguments without --learn.
 const BenchLearn = "bench --learn"
 
+// BenchGallery is the Extra key under which the app registers `mflowlab bench --gallery`:
+// the CIFAR-10 gallery's refresh time (engine) and the window's frame time meanwhile. Its
+// Run gets the arguments without --gallery.
+const BenchGallery = "bench --gallery"
+
 func runBench(env *Env, args []string) error {
 	for i, a := range args {
 		var mode string
@@ -26,6 +31,8 @@ func runBench(env *Env, args []string) error {
 			mode = BenchFrame
 		case "--learn", "-learn":
 			mode = BenchLearn
+		case "--gallery", "-gallery":
+			mode = BenchGallery
 		case "--cnn", "-cnn":
 			return benchCNN(env, append(args[:i:i], args[i+1:]...))
 		default:
@@ -43,6 +50,7 @@ func runBench(env *Env, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the model and data")
 	fs.Bool("frame", false, "measure the app's full-window frame time instead (mflowlab bench --frame -h)")
 	fs.Bool("learn", false, "measure the seconds until the window's live training is learned, per seed (mflowlab bench --learn -h)")
+	fs.Bool("gallery", false, "measure the CIFAR-10 gallery instead: refresh_ms after an ε change and frame_ms meanwhile (mflowlab bench --gallery -h)")
 	fs.Bool("cnn", false, "measure the CIFAR-10 CNN instead: per-layer times and training images/s (mflowlab bench --cnn -h)")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -57,7 +57,7 @@ func Main(args []string, extra Extra) int {
 	cmds := commands()
 	env.benchModes = map[string]func(env *Env, args []string) error{}
 	for name, e := range extra {
-		if name == BenchFrame || name == BenchLearn {
+		if name == BenchFrame || name == BenchLearn || name == BenchGallery {
 			env.benchModes[name] = e.Run
 			continue
 		}

@@ -41,6 +41,7 @@ type Sample struct {
 	Orig, Adv, Proj    []float32
 	OrigP, AdvP, ProjP Pred
 	Case               attack.Case
+	Stale              bool // the attack's results are of earlier settings (DrawPage washes them out)
 }
 
 // Options set the sheet's text and layout. Zero fields take defaults.

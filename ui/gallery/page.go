@@ -149,7 +149,7 @@ func drawSlot(r *plane.Renderer, dst *image.RGBA, l PageLayout, i int, s *Sample
 	}
 	x, y := float32(b.Min.X), float32(b.Min.Y)
 	mid := y + float32(l.Head)*0.45
-	if !s.Pending() {
+	if !s.Pending() && !s.Stale {
 		bgc, fg := caseColours(s.Case)
 		r.DrawBadge(dst, x+l.Text*0.75, mid, s.Case.String(), l.Text*0.85, bgc, fg)
 	}
@@ -171,11 +171,16 @@ func drawSlot(r *plane.Renderer, dst *image.RGBA, l PageLayout, i int, s *Sample
 		default:
 			DrawImageRect(dst, tr, s.Proj)
 		}
+		if k > 0 && s.Stale && !s.Pending() {
+			veil(dst, tr)
+		}
 		cx := float32(tr.Min.X) + float32(l.Tile)/2
 		cy := float32(tr.Max.Y) + float32(l.Caption)*0.55
 		var text string
 		col := softInk
 		switch {
+		case k == 2 && s.Stale && !s.Pending():
+			text = "updating…"
 		case k == 2 && !s.Pending():
 			text = fmt.Sprintf("×%g", opt.Amplify)
 		case k == 2:
@@ -189,6 +194,9 @@ func drawSlot(r *plane.Renderer, dst *image.RGBA, l PageLayout, i int, s *Sample
 			col = wrong
 			if p.Class == s.Label {
 				col = right
+			}
+			if k > 0 && s.Stale {
+				col = frame
 			}
 		}
 		size := fit(r, text, l.Text*0.95, float32(l.Tile+l.Gap-1))
@@ -227,6 +235,20 @@ func drawPlanesRect(dst *image.RGBA, rect image.Rectangle, v func(c, i int) uint
 		for px := clip.Min.X; px < clip.Max.X; px++ {
 			i := row + (px-rect.Min.X)*Side/w
 			dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2], dst.Pix[o+3] = v(0, i), v(1, i), v(2, i), 255
+			o += 4
+		}
+	}
+}
+
+// veil washes out r: results of earlier settings, still shown while new ones are computed.
+func veil(dst *image.RGBA, r image.Rectangle) {
+	c := r.Intersect(dst.Rect)
+	for y := c.Min.Y; y < c.Max.Y; y++ {
+		o := dst.PixOffset(c.Min.X, y)
+		for x := c.Min.X; x < c.Max.X; x++ {
+			for k := range 3 {
+				dst.Pix[o+k] = uint8((uint32(dst.Pix[o+k])*2 + 3*255) / 5)
+			}
 			o += 4
 		}
 	}

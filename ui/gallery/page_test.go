@@ -91,6 +91,7 @@ func goldenCheck(t *testing.T, name string, img *image.RGBA) {
 func TestPageGolden(t *testing.T) {
 	samples := synthetic(PageSize)
 	samples[5].Adv, samples[5].Proj = nil, nil // still being attacked
+	samples[6].Stale = true                    // results of earlier settings
 	l := NewPageLayout(image.Pt(932, 690), len(samples), 1)
 	img := image.NewRGBA(image.Rectangle{Max: l.Size})
 	DrawPage(plane.NewRenderer(), img, l, samples, PageOptions{Classes: classes, Selected: 2})

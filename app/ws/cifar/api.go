@@ -23,6 +23,10 @@ type (
 // Filter returns the positions of the samples f selects, in pool order.
 func Filter(samples []Sample, f FilterSpec) []int { return sgal.Filter(samples, f) }
 
+// normalised returns s as the engine's snapshots show it (defaults filled in, the fields the
+// engine sets cleared).
+func normalised(s Settings) Settings { return sgal.Normalised(s) }
+
 // newEngine is sim/gallery's engine.
 func newEngine(ctx context.Context, cacheDir string, notify func()) Source {
 	return sgal.New(ctx, cacheDir, notify)

@@ -182,7 +182,9 @@ func (c *CIFAR) Poll(now time.Time) {
 	}
 	if s := c.src.Snapshot(); s != nil && s != c.snap {
 		c.snap = s
-		c.refresh.seen(s, c.pageIndices(), now)
+		if c.current() {
+			c.refresh.seen(s, c.pageIndices(), now)
+		}
 	}
 	c.dl.poll(c)
 }
@@ -236,7 +238,7 @@ func (c *CIFAR) AfterFrame() {}
 // detail view shows its ε, and the picture and the charts show the newest state.
 func (c *CIFAR) Ready() bool {
 	s := c.snap
-	if s == nil {
+	if s == nil || !c.current() {
 		return false
 	}
 	if s.Err == nil && (s.Stage != "ready" || s.Done < len(s.Samples)) {
@@ -246,6 +248,12 @@ func (c *CIFAR) Ready() bool {
 		return false
 	}
 	return c.gv.drawn() && c.pan.cases.ready() && c.pan.models.ready()
+}
+
+// current reports whether the frame's snapshot shows the settings applied last (the engine
+// takes them in the background).
+func (c *CIFAR) current() bool {
+	return c.snap != nil && c.snap.Settings == normalised(c.settings)
 }
 
 // Close implements ws.Workspace.

@@ -46,7 +46,7 @@ func (f *fake) Apply(s Settings) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.settings, f.applies = s, f.applies+1
-	s2 := &Snapshot{Version: uint64(f.applies), Settings: s, Stage: "ready", Progress: 1,
+	s2 := &Snapshot{Version: uint64(f.applies), Settings: sgal.Normalised(s), Stage: "ready", Progress: 1,
 		Classes: []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}}
 	if f.err != nil {
 		s2.Stage, s2.Err, s2.Looked = "error", f.err, []string{"/nowhere/cifar10"}

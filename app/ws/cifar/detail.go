@@ -228,7 +228,7 @@ func (d *detailView) job(size image.Point, scale float32) job {
 		dd.Other = fmt.Sprintf("The %s attack on this image at the same ε: adversarial → %s, projected → %s (case %s).",
 			otherMode, predText(pred(other.AdvProbs), c.snapClasses()), predText(pred(other.ProjProbs), c.snapClasses()), other.Case)
 	}
-	key := fmt.Sprintf("detail %p %d %g %v %v %q %v %g", sm, d.idx, shownEps, c.adaptive, size, note, c.settings.Defence, scale)
+	key := fmt.Sprintf("detail %s %d %g %v %v %q %v %g", sampleKey(sm), d.idx, shownEps, c.adaptive, size, note, c.settings.Defence, scale)
 	return job{key: key, size: size, draw: func(r *plane.Renderer, dst *image.RGBA) {
 		gallery.DrawDetail(r, dst, dd, scale)
 	}}

@@ -27,6 +27,9 @@ func (c *CIFAR) DetailSample() (*Sample, bool) {
 	return s, note == ""
 }
 
+// RasterMS returns the drawing time of the newest picture in milliseconds.
+func (c *CIFAR) RasterMS() float64 { return c.rz.lastMS() }
+
 // Page returns the page shown.
 func (c *CIFAR) Page() int { return c.page }
 

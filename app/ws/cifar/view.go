@@ -184,6 +184,7 @@ func tile(s *Sample, adaptive bool) gallery.Sample {
 	t := gallery.Sample{Index: s.Index, Label: s.Label, Orig: s.Orig, OrigP: pred(s.OrigProbs)}
 	if len(a.Adv) == gallery.Pixels && len(a.Proj) == gallery.Pixels {
 		t.Adv, t.Proj, t.AdvP, t.ProjP, t.Case = a.Adv, a.Proj, pred(a.AdvProbs), pred(a.ProjProbs), a.Case
+		t.Stale = !s.Ready
 	}
 	return t
 }
@@ -234,8 +235,10 @@ func (g *galleryView) pageJob(idx []int, size image.Point, scale float32) job {
 	s := c.snap
 	sel := -1
 	samples := make([]gallery.Sample, len(idx))
+	var content strings.Builder
 	for k, i := range idx {
 		samples[k] = tile(&s.Samples[i], c.adaptive)
+		content.WriteString(sampleKey(&s.Samples[i]))
 		if i == c.sel {
 			sel = k
 		}
@@ -243,10 +246,18 @@ func (g *galleryView) pageJob(idx []int, size image.Point, scale float32) job {
 	l := gallery.NewPageLayout(size, len(idx), scale)
 	opt := gallery.PageOptions{Classes: s.Classes, Selected: sel, BG: c.th.Window}
 	opt.Amplify = gain(c.settings.Attack, samples)
-	key := fmt.Sprintf("page %p %v %v %g %v %d", s, idx, size, scale, c.adaptive, sel)
+	// The key names the page's content, not the snapshot: a snapshot that changed only
+	// elsewhere (other pages, the cases curve) draws nothing new.
+	key := fmt.Sprintf("page %s %v %g %v %d %g", content.String(), size, scale, c.adaptive, sel, opt.Amplify)
 	return job{key: key, size: size, draw: func(r *plane.Renderer, dst *image.RGBA) {
 		gallery.DrawPage(r, dst, l, samples, opt)
 	}}
+}
+
+// sampleKey names what a sample's tiles show: its index, readiness and images (by
+// address: a snapshot's images are never changed, only replaced).
+func sampleKey(s *Sample) string {
+	return fmt.Sprintf("%d:%t:%p:%p:%p:%p;", s.Index, s.Ready, s.Plain.Adv, s.Plain.Proj, s.Adaptive.Adv, s.Adaptive.Proj)
 }
 
 // drawn reports whether the picture painted shows the newest request.
