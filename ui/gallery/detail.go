@@ -115,7 +115,7 @@ func DrawDetail(r *plane.Renderer, dst *image.RGBA, d Detail, scale float32) {
 		cx := float32(rc.Min.X) + float32(t)/2
 		cy := float32(rc.Max.Y) + text*0.95
 		r.DrawText(dst, cx, cy, names[k], plane.TextStyle{Size: fit(r, names[k], small, float32(t+gap)), Color: softInk, Align: plane.AlignCenter, Middle: true})
-		if p := preds[k]; p != nil && (k == 0 || !s.Pending()) {
+		if p := preds[k]; p != nil && p.Class >= 0 && (k == 0 || !s.Pending()) {
 			pt := fmt.Sprintf("%s %.1f%%", className(d.Classes, p.Class), 100*p.Conf)
 			col := wrong
 			if p.Class == s.Label {

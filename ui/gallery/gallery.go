@@ -26,7 +26,8 @@ const (
 	Pixels = 3 * Side * Side
 )
 
-// Pred is a classifier's answer for one tile: the class and the probability it gave it.
+// Pred is a classifier's answer for one tile: the class and the probability it gave it; a
+// negative class is no answer yet (pages and the detail view leave its caption out).
 type Pred struct {
 	Class int32
 	Conf  float32

@@ -100,6 +100,7 @@ type PageOptions struct {
 	Classes  []string // class names by label
 	Amplify  float32  // perturbation gain (default: AutoAmplify of the page's samples)
 	Selected int      // slot drawn with a selection frame, −1 for none
+	Waiting  string   // caption of pending samples (default "attacking…")
 	BG       color.NRGBA
 }
 
@@ -184,11 +185,14 @@ func drawSlot(r *plane.Renderer, dst *image.RGBA, l PageLayout, i int, s *Sample
 		case k == 2 && !s.Pending():
 			text = fmt.Sprintf("×%g", opt.Amplify)
 		case k == 2:
-			text = "attacking…"
+			text = opt.Waiting
+			if text == "" {
+				text = "attacking…"
+			}
 		default:
 			p := [4]*Pred{&s.OrigP, &s.AdvP, nil, &s.ProjP}[k]
-			if k > 0 && s.Pending() {
-				continue
+			if (k > 0 && s.Pending()) || p.Class < 0 {
+				continue // not computed yet
 			}
 			text = fmt.Sprintf("%s %.0f%%", className(opt.Classes, p.Class), 100*p.Conf)
 			col = wrong

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/gif"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -372,5 +375,61 @@ func TestFilterSectionSelects(t *testing.T) {
 	c.pan.gal.stepClass(-2) // wraps to class 9
 	if c.filter.Class != 10 {
 		t.Fatalf("class filter %d after stepping back past all, want 10 (truck)", c.filter.Class)
+	}
+}
+
+// TestRecordDetailWhileSliding records the detail view while the ε slider moves: every
+// recomputed picture is one frame of the GIF (a presenter's animation of one image being
+// attacked and projected).
+func TestRecordDetailWhileSliding(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir) // the recording's default name is a dated file in the working folder
+	f := newFake(12)
+	h := newHarness(t, f)
+	c := h.c
+	c.OpenDetail(1)
+	h.frame()
+	if c.Area() != "detail view" {
+		t.Fatalf("area %q", c.Area())
+	}
+	h.router.Queue(key.Event{Name: "V", State: key.Press})
+	h.frame()
+	if !h.u.Recording() {
+		s, _ := h.u.Status()
+		t.Fatalf("v did not start a recording: %s", s)
+	}
+	steps := []float64{2, 4, 6, 8, 10}
+	for _, g := range steps {
+		c.SetDetailEps(g / 255)
+		h.frame()
+		for h.u.RecordHeld() { // the encoder has no free buffer yet: the picture waits
+			time.Sleep(5 * time.Millisecond)
+			h.frame()
+		}
+	}
+	frames := h.u.RecordFrames()
+	h.router.Queue(key.Event{Name: "V", State: key.Press})
+	h.frame()
+	if h.u.Recording() {
+		t.Fatal("v did not stop the recording")
+	}
+	if frames < len(steps) {
+		t.Fatalf("%d frames recorded for %d slider positions", frames, len(steps))
+	}
+	gifs, _ := filepath.Glob(filepath.Join(dir, "*.gif"))
+	if len(gifs) != 1 {
+		t.Fatalf("recording files %v, want one GIF", gifs)
+	}
+	fh, err := os.Open(gifs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	g, err := gif.DecodeAll(fh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Image) != frames {
+		t.Fatalf("%d frames in the GIF, %d recorded", len(g.Image), frames)
 	}
 }

@@ -216,6 +216,9 @@ func (d *detailView) job(size image.Point, scale float32) job {
 		mode, otherMode = "adaptive (gradients through the defence)", "non-adaptive"
 	}
 	p := c.settings.Attack
+	if p.Eps > 0 {
+		p.Alpha *= shownEps / p.Eps // the engine scales the step with ε
+	}
 	p.Eps = shownEps
 	dd := gallery.Detail{
 		Sample: t, Classes: c.snapClasses(), BG: c.th.Window, Note: note,

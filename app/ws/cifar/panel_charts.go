@@ -238,12 +238,14 @@ func (g *gallerySection) applySeed() {
 // accuracyChart draws the default CNN's training history: the eval accuracy per epoch.
 func accuracyChart(log []cnn.Progress, w, h int, scale float32) *image.RGBA {
 	acc := grid.Series{Colour: grid.RunColour(0), Bold: true}
+	epochs := 1
 	for _, p := range log {
+		epochs = max(epochs, p.Epochs)
 		if p.EpochDone && !math.IsNaN(p.EvalAccuracy) {
 			acc.X = append(acc.X, float64(p.Epoch))
 			acc.Y = append(acc.Y, p.EvalAccuracy)
 		}
 	}
 	return grid.Lines(plane.NewRenderer(), []grid.Series{acc}, grid.LinesOptions{W: w, H: h, Scale: scale,
-		Title: "CNN eval accuracy per epoch", YMin: 0, YMax: 1, XMark: -1})
+		Title: "CNN eval accuracy per epoch", XMax: float64(epochs), YMin: 0, YMax: 1, XMark: -1})
 }

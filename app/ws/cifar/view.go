@@ -164,8 +164,12 @@ func (c *CIFAR) pageIndices() []int {
 	return idx[lo:min(len(idx), lo+gallery.PageSize)]
 }
 
-// pred returns the most probable class of probs and its probability.
+// pred returns the most probable class of probs and its probability; class −1 when probs
+// are all zero (not computed yet).
 func pred(probs [10]float32) gallery.Pred {
+	if probs == ([10]float32{}) {
+		return gallery.Pred{Class: -1}
+	}
 	best := 0
 	for k := range probs {
 		if probs[k] > probs[best] {
@@ -245,10 +249,13 @@ func (g *galleryView) pageJob(idx []int, size image.Point, scale float32) job {
 	}
 	l := gallery.NewPageLayout(size, len(idx), scale)
 	opt := gallery.PageOptions{Classes: s.Classes, Selected: sel, BG: c.th.Window}
+	if !strings.HasPrefix(s.Stage, "attacking") && s.Stage != "ready" {
+		opt.Waiting = "waiting…" // for the models
+	}
 	opt.Amplify = gain(c.settings.Attack, samples)
 	// The key names the page's content, not the snapshot: a snapshot that changed only
 	// elsewhere (other pages, the cases curve) draws nothing new.
-	key := fmt.Sprintf("page %s %v %g %v %d %g", content.String(), size, scale, c.adaptive, sel, opt.Amplify)
+	key := fmt.Sprintf("page %s %v %g %v %d %g %s", content.String(), size, scale, c.adaptive, sel, opt.Amplify, opt.Waiting)
 	return job{key: key, size: size, draw: func(r *plane.Renderer, dst *image.RGBA) {
 		gallery.DrawPage(r, dst, l, samples, opt)
 	}}
@@ -257,7 +264,7 @@ func (g *galleryView) pageJob(idx []int, size image.Point, scale float32) job {
 // sampleKey names what a sample's tiles show: its index, readiness and images (by
 // address: a snapshot's images are never changed, only replaced).
 func sampleKey(s *Sample) string {
-	return fmt.Sprintf("%d:%t:%p:%p:%p:%p;", s.Index, s.Ready, s.Plain.Adv, s.Plain.Proj, s.Adaptive.Adv, s.Adaptive.Proj)
+	return fmt.Sprintf("%d:%t:%p:%p:%p:%p:%v;", s.Index, s.Ready, s.Plain.Adv, s.Plain.Proj, s.Adaptive.Adv, s.Adaptive.Proj, s.OrigProbs == [10]float32{})
 }
 
 // drawn reports whether the picture painted shows the newest request.
