@@ -36,6 +36,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	window := fs.Bool("window", false, "draw in a real window (needs a display) instead of headlessly")
 	wsName := fs.String("workspace", ws.Plane, "workspace shown: "+workspaceNames()+" (runs: the default 3×3 grid training flat out)")
 	hz := fs.Int("hz", 0, "draw at most this many frames a second, as a display paces them (0: back to back)")
+	gridS := fs.String("grid", "", "runs workspace: the grid's shape ROWSxCOLS instead of the default 3x3 (e.g. 4x4: 16 runs, seeds 1–16; rows take the default grid's recipes in turn)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +53,15 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	if *hz < 0 || *hz > 1000 {
 		return fmt.Errorf("--hz %d out of range [0, 1000]", *hz)
 	}
+	ro := runs.Options{Paused: *paused || *wsName != ws.Runs}
+	if *gridS != "" {
+		if *wsName != ws.Runs {
+			return fmt.Errorf("--grid %s applies to --workspace runs", *gridS)
+		}
+		if ro.Setup, err = benchGrid(*gridS); err != nil {
+			return err
+		}
+	}
 	m := &frameMeter{u: nil, want: *frames, warm: *warm, ws: *wsName, hz: *hz}
 	if *cpuProf != "" {
 		pf, err := os.Create(*cpuProf)
@@ -63,7 +73,6 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	}
 	windowProcs()
 	po := plane.Options{Paused: *paused || *wsName != ws.Plane, AllLayers: true}
-	ro := runs.Options{Paused: *paused || *wsName != ws.Runs}
 	if *window {
 		err = benchWindow(env, size, po, ro, m)
 	} else {
@@ -72,7 +81,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, m.report(size))
+	fmt.Fprintln(env.Stdout, m.report(size)+memoryReport())
 	if *memProf != "" {
 		pf, err := os.Create(*memProf)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
@@ -57,12 +58,33 @@ type Arch struct {
 	Couplings []*Coupling
 	Outer     *Composite
 	Inner     *ScalarAffine
-	arenaMu   sync.Mutex
-	arenas    []*nn.Arena // scratch reused across evaluation calls (at most maxArenas kept)
+	arenas    atomic.Pointer[ArenaPool] // scratch reused across evaluation calls
 }
 
 // maxArenas bounds the evaluation arenas an Arch keeps between calls.
 const maxArenas = 2
+
+// ArenaPool keeps evaluation scratch between calls for the flows that share it, at most a
+// fixed number of arenas (more callers at once allocate, and the extra arenas are dropped).
+// Every Arch has its own; ShareArenas lets many flows share one, so that their memory
+// follows the evaluations running at once rather than the number of flows.
+type ArenaPool struct {
+	mu   sync.Mutex
+	free []*nn.Arena
+	keep int
+}
+
+// NewArenaPool returns a pool that keeps at most keep arenas (at least 1).
+func NewArenaPool(keep int) *ArenaPool { return &ArenaPool{keep: max(1, keep)} }
+
+// ShareArenas makes every flow of this architecture take its evaluation scratch from p;
+// results never depend on it. Safe at any time, from any goroutine.
+func (ar *Arch) ShareArenas(p *ArenaPool) {
+	if p == nil {
+		p = NewArenaPool(maxArenas)
+	}
+	ar.arenas.Store(p)
+}
 
 // NewArch builds the architecture with the given permutations (Steps+1 of them).
 func NewArch(cfg Config, perms [][]int) (*Arch, error) {
@@ -143,22 +165,34 @@ func (m *MFlow) Clone() *MFlow {
 // so results never depend on the number of cores.
 const evalChunk = 512
 
+// pool returns the arch's arena pool, making one on first use (an Arch built as a literal
+// has none).
+func (ar *Arch) pool() *ArenaPool {
+	if p := ar.arenas.Load(); p != nil {
+		return p
+	}
+	ar.arenas.CompareAndSwap(nil, NewArenaPool(maxArenas))
+	return ar.arenas.Load()
+}
+
 func (ar *Arch) arena() *nn.Arena {
-	ar.arenaMu.Lock()
-	defer ar.arenaMu.Unlock()
-	if n := len(ar.arenas); n > 0 {
-		a := ar.arenas[n-1]
-		ar.arenas = ar.arenas[:n-1]
+	p := ar.pool()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		a := p.free[n-1]
+		p.free = p.free[:n-1]
 		return a
 	}
 	return new(nn.Arena)
 }
 
 func (ar *Arch) putArena(a *nn.Arena) {
-	ar.arenaMu.Lock()
-	defer ar.arenaMu.Unlock()
-	if len(ar.arenas) < maxArenas {
-		ar.arenas = append(ar.arenas, a)
+	p := ar.pool()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < p.keep {
+		p.free = append(p.free, a)
 	}
 }
 

@@ -138,7 +138,8 @@ type Trainer struct {
 	adam       *nn.Adam // all parameters
 	adamInner  *nn.Adam // inner transform only (density phase)
 	innerIdx   []int
-	ws         *Workspace
+	ws         *Workspace // scratch of the steps: lent (UseWorkspace) or the trainer's own
+	serial     bool
 	grad       []float32
 	batch      nn.Mat
 	best       []float32
@@ -172,7 +173,7 @@ func NewTrainer(m *MFlow, data nn.Mat, cfg TrainConfig) (*Trainer, error) {
 		return nil, fmt.Errorf("flow: %d data rows leave none for training", data.Rows)
 	}
 	t := &Trainer{m: m, cfg: cfg, rng: rng, bestLoss: math.Inf(1), bestEpoch: -1,
-		adam: nn.NewAdam(len(m.P)), ws: NewWorkspace(len(m.P)), grad: make([]float32, len(m.P))}
+		adam: nn.NewAdam(len(m.P)), grad: make([]float32, len(m.P))}
 	t.val = gatherRows(data, perm[:nVal])
 	t.train = gatherRows(data, perm[nVal:])
 	t.order = make([]int, t.train.Rows)
@@ -211,7 +212,13 @@ func (t *Trainer) shuffle() {
 
 // SetSerial makes training steps run on one core (see Workspace.Serial); results are
 // identical either way.
-func (t *Trainer) SetSerial(serial bool) { t.ws.Serial = serial }
+func (t *Trainer) SetSerial(serial bool) { t.serial = serial }
+
+// UseWorkspace makes the following steps compute in w, which holds only scratch memory (no
+// result depends on it): trainers that never step at the same time can share workspaces,
+// so their memory follows the steps running at once rather than the trainers (sim/run's
+// pools lend one with each step slot). nil makes the trainer use a workspace of its own.
+func (t *Trainer) UseWorkspace(w *Workspace) { t.ws = w }
 
 // Model returns the model being trained (updated in place by Step).
 func (t *Trainer) Model() *MFlow { return t.m }
@@ -313,6 +320,10 @@ func (t *Trainer) Step() (StepInfo, error) {
 		info.Done = true
 		return info, nil
 	}
+	if t.ws == nil {
+		t.ws = NewWorkspace(len(t.m.P))
+	}
+	t.ws.Serial = t.serial
 	ph := t.phase()
 	info.Phase, info.LR = ph, t.lr()
 	if ph == PhaseDensity && t.cfg.NLLWeight == 0 {

@@ -66,6 +66,7 @@ type worker struct {
 	settings  Settings
 	data      nn.Mat
 	tr        *flow.Trainer
+	arenas    *flow.ArenaPool // a Pool's shared evaluation scratch, nil when alone
 	hist      histBuilder
 	phases    phaseBuilder
 	gen       uint64        // resets so far
@@ -104,6 +105,9 @@ func newRun(ctx context.Context, id int, data nn.Mat, s Settings, note *notifier
 	data = data.Clone()
 	r := &Run{id: id, gate: g, note: note, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		pending: s, data: data}
+	if g != nil {
+		r.w.arenas = g.arenas
+	}
 	if err := r.w.build(s, data, nil); err != nil {
 		return nil, err
 	}
@@ -350,8 +354,15 @@ func (r *Run) step() bool {
 	}
 	start := time.Now()
 	prev := w.tr.Steps()
+	var lent *flow.Workspace
+	if r.gate != nil {
+		lent = r.gate.lend()
+		w.tr.UseWorkspace(lent)
+	}
 	info, err := w.tr.Step()
 	if r.gate != nil {
+		w.tr.UseWorkspace(nil)
+		r.gate.giveBack(lent)
 		r.gate.release()
 	}
 	w.lastStep = start
@@ -426,6 +437,9 @@ func (w *worker) build(s Settings, data nn.Mat, from *flow.MFlow) error {
 		if m, err = flow.New(s.Flow, s.Seed); err != nil {
 			return err
 		}
+	}
+	if w.arenas != nil {
+		m.Arch.ShareArenas(w.arenas) // a pool's flows share evaluation scratch
 	}
 	tc := s.trainConfig()
 	if from != nil {
