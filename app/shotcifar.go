@@ -148,7 +148,8 @@ func screenshotCIFAR(env *cli.Env, o cifarShot, size image.Point, out string) er
 		return err
 	}
 	s := c.Snapshot()
-	fmt.Fprintf(env.Stdout, "wrote %s (%dx%d, CIFAR-10 %s, %d images: clean %.3f attacked %.3f defended %.3f defended_adaptive %.3f)\n",
-		out, size.X, size.Y, c.Area(), s.Acc.N, s.Acc.Clean, s.Acc.Attacked, s.Acc.Defended, s.Acc.DefendedAdaptive)
+	a := s.Acc
+	fmt.Fprintf(env.Stdout, "wrote %s (%dx%d, CIFAR-10 %s; %s; %s; %d images: clean %.3f clean_defended %.3f attacked %.3f defended %.3f attacked_adaptive %.3f defended_adaptive %.3f)\n",
+		out, size.X, size.Y, c.Area(), s.Models, s.Settings.Attack.Kind, a.N, a.Clean, a.CleanDefended, a.Attacked, a.Defended, a.AttackedAdaptive, a.DefendedAdaptive)
 	return nil
 }

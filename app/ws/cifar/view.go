@@ -372,8 +372,8 @@ func (c *CIFAR) accuracyLine() (string, color.NRGBA) {
 		return "accuracy: not measured yet", c.th.Muted
 	}
 	a := s.Acc
-	return fmt.Sprintf("over %d images: clean %.1f%% · attacked %.1f%% · defended %.1f%% (non-adaptive) · defended %.1f%% (adaptive attack)",
-		a.N, 100*a.Clean, 100*a.Attacked, 100*a.Defended, 100*a.DefendedAdaptive), c.th.Text
+	return fmt.Sprintf("over %d images: clean %.1f%% · defence alone %.1f%% · attacked %.1f%% · defended %.1f%% (non-adaptive) · defended %.1f%% (adaptive attack)",
+		a.N, 100*a.Clean, 100*a.CleanDefended, 100*a.Attacked, 100*a.Defended, 100*a.DefendedAdaptive), c.th.Text
 }
 
 // attackName describes the attack settings, e.g. "PGD L∞ ε = 8/255, 10 steps of 2/255".

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"image"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gioui.org/io/input"
+	"gioui.org/io/key"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/unit"
+
+	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/plane"
+	"github.com/mflowlab/mflowlab/app/ws/runs"
+)
+
+// TestWorkspaceKeys checks the app's three tabs: F3 and Ctrl+3 show the CIFAR-10 gallery
+// (third in newShell's order), F1 the plane, and every name is known to the command line.
+func TestWorkspaceKeys(t *testing.T) {
+	// No data and an empty cache: the gallery's engine stops at once with "not found".
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	t.Setenv("MFLOWLAB_SHARED", filepath.Join(dir, "none"))
+	u := newShell(context.Background(), shell.Options{Sync: true}, plane.Options{Paused: true}, runs.Options{Paused: true})
+	defer u.Close()
+	var router input.Router
+	var ops op.Ops
+	frame := func() {
+		ops.Reset()
+		gtx := layout.Context{Ops: &ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
+			Constraints: layout.Exact(image.Pt(1000, 700)), Source: router.Source()}
+		u.Layout(gtx)
+		router.Frame(&ops)
+		u.AfterFrame(0)
+	}
+	frame()
+	for _, c := range []struct {
+		ev   key.Event
+		want string
+	}{
+		{key.Event{Name: key.NameF3, State: key.Press}, ws.CIFAR},
+		{key.Event{Name: key.NameF1, State: key.Press}, ws.Plane},
+		{key.Event{Name: "3", Modifiers: key.ModShortcut, State: key.Press}, ws.CIFAR},
+		{key.Event{Name: key.NameF2, State: key.Press}, ws.Runs},
+	} {
+		router.Queue(c.ev)
+		frame()
+		if got := u.Shown(); got != c.want {
+			t.Fatalf("%v shows %q, want %q", c.ev.Name, got, c.want)
+		}
+	}
+	for _, n := range []string{ws.Plane, ws.Runs, ws.CIFAR} {
+		if !knownWorkspace(n) || u.Workspace(n) == nil {
+			t.Errorf("workspace %q not in the app", n)
+		}
+	}
+}
