@@ -42,34 +42,45 @@ func AttackParams(base attack.Params, eps float64) attack.Params {
 // BlockSeed returns the PGD seed of pool block k.
 func BlockSeed(seed uint64, k int) uint64 { return seed + uint64(k) }
 
-// cancellable is a classifier whose gradients turn to zeros once ctx is cancelled, so an
-// attack in flight finishes at once (its result is discarded).
+// cancellable is a classifier that aborts an attack in flight once ctx is cancelled: its
+// LossGrad panics with errAborted before calling the model, and runAttack, the only caller,
+// recovers it. Nothing but attack.Run's own frames is unwound (the model is never entered).
 type cancellable struct {
 	ctx context.Context
 	clf attack.Classifier
 }
 
+// aborted is the panic value of a cancelled attack.
+type aborted struct{ err error }
+
 func (c cancellable) Predict(x nn.Mat) []int32 { return c.clf.Predict(x) }
 
 func (c cancellable) LossGrad(x nn.Mat, y []int32) ([]float32, nn.Mat) {
-	if c.ctx.Err() != nil {
-		return make([]float32, x.Rows), nn.NewMat(x.Rows, x.Cols)
+	if err := c.ctx.Err(); err != nil {
+		panic(aborted{err})
 	}
 	return c.clf.LossGrad(x, y)
 }
 
 func (c cancellable) NumClasses() int { return attack.NumClasses(c.clf) }
 
-// runAttack attacks x with p (ε = 0 returns x) and stops early when ctx is cancelled.
-func runAttack(ctx context.Context, clf attack.Classifier, x nn.Mat, y []int32, p attack.Params) (nn.Mat, error) {
+// runAttack attacks x with p (ε = 0 returns x) and stops early with ctx's error when ctx is
+// cancelled.
+func runAttack(ctx context.Context, clf attack.Classifier, x nn.Mat, y []int32, p attack.Params) (adv nn.Mat, err error) {
 	if p.Eps == 0 {
 		return x, nil
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			a, ok := r.(aborted)
+			if !ok {
+				panic(r)
+			}
+			adv, err = nn.Mat{}, a.err
+		}
+	}()
 	r, err := attack.Run(cancellable{ctx: ctx, clf: clf}, x, y, p)
 	if err != nil {
-		return nn.Mat{}, err
-	}
-	if err := ctx.Err(); err != nil {
 		return nn.Mat{}, err
 	}
 	return r.Adv, nil

@@ -248,5 +248,11 @@ func attackParams(s Settings) (attack.Params, error) {
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
+	if p.Kind != attack.FGSM && p.Steps > MaxSteps {
+		return p, fmt.Errorf("gallery: %d PGD steps; the gallery takes at most %d", p.Steps, MaxSteps)
+	}
+	if s.Pool < 1 || s.Pool > MaxPool {
+		return p, fmt.Errorf("gallery: a pool of %d images; want 1 to %d", s.Pool, MaxPool)
+	}
 	return p, nil
 }

@@ -27,6 +27,9 @@ const (
 	BlockSize = 12
 	// MaxPool bounds Settings.Pool.
 	MaxPool = 10000
+	// MaxSteps bounds the PGD steps (an attack keeps its trajectory: 12 images × 1 000 steps
+	// are 150 MB).
+	MaxSteps = 1000
 )
 
 // Settings is what the gallery shows: data, models, attack and pool.

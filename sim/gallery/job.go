@@ -216,6 +216,7 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 		st.models = cr.name + " · " + dl.Name
 		st.cnnLog, st.message = cr.log, cr.note
 		e.view = &view{set: s, models: models, pool: pool}
+		st.stage, st.progress = fmt.Sprintf("attacking 0/%d", len(pool)), 0
 	}) {
 		return
 	}
