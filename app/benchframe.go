@@ -34,7 +34,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	memProf := fs.String("memprofile", "", "write an allocation profile (all allocations since start) to this file")
 	paused := fs.Bool("paused", false, "measure without training (the plane then changes only with the pointer)")
 	window := fs.Bool("window", false, "draw in a real window (needs a display) instead of headlessly")
-	wsName := fs.String("workspace", ws.Plane, "workspace shown: "+workspaceNames()+" (runs: the default 3×3 grid training flat out)")
+	wsName := fs.String("workspace", ws.Plane, "workspace shown: "+workspaceNames()+" (runs: the default 3×3 grid training flat out; cifar: the gallery with its engine at work)")
 	hz := fs.Int("hz", 0, "draw at most this many frames a second, as a display paces them (0: back to back)")
 	gridS := fs.String("grid", "", "runs workspace: the grid's shape ROWSxCOLS instead of the default 3x3 (e.g. 4x4: 16 runs, seeds 1–16; rows take the default grid's recipes in turn)")
 	if err := fs.Parse(args); err != nil {
@@ -164,6 +164,12 @@ func (m *frameMeter) report(size image.Point) string {
 		return "frame_ms=NaN fps=0"
 	}
 	_, layoutMS := m.u.FrameMedian()
+	if m.ws == ws.CIFAR {
+		note, _ := m.u.Current().Status()
+		return fmt.Sprintf("workspace=cifar hz=%d frame_ms=%.2f fps=%.1f p90_ms=%.2f new_picture_ms=%.2f same_picture_ms=%.2f layout_ms=%.2f size=%dx%d frames=%d picture_updates=%d state=%q",
+			m.hz, ms(ds[len(ds)/2]), float64(len(ds))/m.wall.Seconds(), ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
+			layoutMS, size.X, size.Y, len(ds), m.rasters, note)
+	}
 	if m.r != nil {
 		steps, samples := m.r.Trained()
 		secs := m.wall.Seconds()
@@ -194,6 +200,9 @@ func benchShell(env *cli.Env, so shell.Options, po plane.Options, ro runs.Option
 	if m.ws == ws.Runs {
 		m.r = u.Workspace(ws.Runs).(*runs.Runs)
 		u.Show(ws.Runs, nil)
+	}
+	if m.ws == ws.CIFAR {
+		u.Show(ws.CIFAR, nil) // the gallery's engine works in the background meanwhile
 	}
 	return u
 }
@@ -241,7 +250,7 @@ func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, ro runs.Op
 			}
 		}
 	}
-	if env.Ctx.Err() == nil && m.r == nil {
+	if env.Ctx.Err() == nil && m.ws == ws.Plane {
 		m.dragFrames, m.dragWaits = m.p.DragLatency(driver{o, u}, 30)
 	}
 	return nil
