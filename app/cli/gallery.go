@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/internal/progress"
 	"github.com/mflowlab/mflowlab/sim/cifar"
+	sgal "github.com/mflowlab/mflowlab/sim/gallery"
 	"github.com/mflowlab/mflowlab/ui/charts"
 	"github.com/mflowlab/mflowlab/ui/gallery"
 )
@@ -110,7 +110,7 @@ func runGallery(env *Env, args []string) error {
 		copy(x.Row(i), data.Images.Row(r))
 		y[i] = data.Labels[r]
 	}
-	proj, defName, err := def.load(env, *images, *cacheDir)
+	proj, defName, err := loadDefence(env, def, *images, *cacheDir)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,8 @@ func runGallery(env *Env, args []string) error {
 }
 
 // pickImages returns the indices of count images out of total: consecutive from offset when
-// useOffset, else the first count of a seeded shuffle. Fewer come back when the split is
+// useOffset, else the first count of a seeded shuffle (the app gallery's pool for the seed,
+// sim/gallery.PickImages). Fewer come back when the split is
 // shorter.
 func pickImages(total, count int, seed uint64, offset int, useOffset bool) ([]int, error) {
 	if total == 0 {
@@ -197,8 +198,7 @@ func pickImages(total, count int, seed uint64, offset int, useOffset bool) ([]in
 		}
 		return rows, nil
 	}
-	perm := rand.New(rand.NewPCG(seed, 0x6a11e7)).Perm(total)
-	return perm[:min(count, total)], nil
+	return sgal.PickImages(total, count, seed), nil
 }
 
 func b2i(b bool) int {

@@ -13,12 +13,12 @@ import (
 
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
-	"github.com/mflowlab/mflowlab/flow/imageflow"
 	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/flow/pca"
 	"github.com/mflowlab/mflowlab/internal/atomicfile"
 	"github.com/mflowlab/mflowlab/internal/progress"
 	"github.com/mflowlab/mflowlab/sim/cifar"
+	"github.com/mflowlab/mflowlab/sim/gallery"
 )
 
 // runSweepImages is `mflowlab sweep --images`: the A–D cases of a projection defence (PCA or
@@ -100,7 +100,7 @@ func runSweepImages(env *Env, args []string) error {
 	if x.Rows == 0 {
 		return fmt.Errorf("%s: no images to attack", data.Source)
 	}
-	proj, defName, err := def.load(env, *images, *cacheDir)
+	proj, defName, err := loadDefence(env, def, *images, *cacheDir)
 	if err != nil {
 		return err
 	}
@@ -163,77 +163,52 @@ func spread(s *cifar.Set, n int) (nn.Mat, []int32) {
 	return x, y
 }
 
-// defence is a parsed --defence value.
-type defence struct {
-	kind string // "pca" or "mflow"
-	d    int    // PCA components
-	path string // M-Flow checkpoint
-}
-
-// parseDefence reads pca:D or mflow:CKPT.
-func parseDefence(s string) (defence, error) {
-	kind, arg, ok := strings.Cut(strings.TrimSpace(s), ":")
-	switch {
-	case ok && kind == "pca":
-		d, err := strconv.Atoi(strings.TrimSpace(arg))
-		if err != nil || d < 1 || d > cifar.Pixels {
-			return defence{}, fmt.Errorf("--defence %q: pca:D needs a number of components D in [1, %d]", s, cifar.Pixels)
-		}
-		return defence{kind: "pca", d: d}, nil
-	case ok && kind == "mflow":
-		if arg == "" {
-			return defence{}, fmt.Errorf("--defence %q: mflow:CKPT needs an image M-Flow checkpoint path", s)
-		}
-		return defence{kind: "mflow", path: arg}, nil
-	}
-	return defence{}, fmt.Errorf("--defence %q: want pca:D (e.g. pca:64) or mflow:CKPT", s)
-}
-
-// load builds the projection: the PCA fitted on the train split of the images at path
-// (cached), or the image M-Flow checkpoint.
-func (d defence) load(env *Env, path, cacheDir string) (attack.Projector, string, error) {
-	if d.kind == "mflow" {
-		m, err := imageflow.Load(d.path)
-		if err != nil {
-			return nil, "", err
-		}
-		if m.InputDim() != cifar.Pixels {
-			return nil, "", fmt.Errorf("%s: the image M-Flow maps %d values per image; CIFAR-10 images have %d", d.path, m.InputDim(), cifar.Pixels)
-		}
-		return m, fmt.Sprintf("image M-Flow d = %d (%s)", m.D(), filepath.Base(d.path)), nil
-	}
-	train, err := loadImages(path, "train")
+// parseDefence reads --defence: pca:D or mflow:CKPT (sim/gallery.ParseDefence, the engine's
+// own parser, so the app and the commands accept the same values).
+func parseDefence(s string) (gallery.Defence, error) {
+	d, err := gallery.ParseDefence(s)
 	if err != nil {
-		return nil, "", err
+		return d, fmt.Errorf("--%w", err) // "--defence "pca:0": …"
 	}
-	if cacheDir == "" {
+	return d, nil
+}
+
+// loadDefence builds the projection of d with the engine's loader (sim/gallery.LoadDefence):
+// the PCA fitted on the train split of the images at path (cached in cacheDir, default the
+// user's PCA cache), with a progress bar for a fresh fit, or the image M-Flow checkpoint.
+func loadDefence(env *Env, d gallery.Defence, path, cacheDir string) (attack.Projector, string, error) {
+	var (
+		train *cifar.Set
+		bar   *progress.Bar
+	)
+	if cacheDir == "" && d.Kind == "pca" {
+		var err error
 		if cacheDir, err = pca.DefaultCacheDir(); err != nil {
 			return nil, "", err
 		}
 	}
-	var bar *progress.Bar
-	b, hit, err := pca.Cached(cacheDir, train.Images, d.d, func(stage string, done float64) {
+	def, err := gallery.LoadDefence(d, func() (*cifar.Set, error) {
+		var err error
+		train, err = loadImages(path, "train")
+		return train, err
+	}, cacheDir, func(stage string, done float64) {
 		if bar == nil {
 			fmt.Fprintf(env.Stderr, "pca: fitting %d components on %d training images (%s); cached in %s\n",
-				max(d.d, pca.DefaultComponents), train.Len(), train.Source, cacheDir)
+				max(d.D, pca.DefaultComponents), train.Len(), train.Source, cacheDir)
 			bar = progress.New(env.Stderr, "pca fit", 1)
 		}
 		bar.Update(done, stage)
 	})
 	if bar != nil && err == nil {
-		bar.Done(fmt.Sprintf("%d iterations", b.Iterations))
+		bar.Done(fmt.Sprintf("%d iterations", def.Fit.Iterations))
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	if hit {
-		fmt.Fprintf(env.Stderr, "pca: cached fit of %d training images (%s)\n", b.Rows, pca.CachePath(cacheDir, b.Key))
+	if def.CacheHit {
+		fmt.Fprintf(env.Stderr, "pca: cached fit of %d training images (%s)\n", def.Fit.Rows, def.CachePath)
 	}
-	proj, err := b.Projection(d.d)
-	if err != nil {
-		return nil, "", err
-	}
-	return proj, fmt.Sprintf("PCA d = %d", d.d), nil
+	return def.Proj, def.Name, nil
 }
 
 // parsePixelRange reads --eps: start:stop:count (evenly spaced, both ends included) or a single
