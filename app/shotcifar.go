@@ -20,7 +20,7 @@ import (
 // cifarShot is what `mflowlab screenshot --workspace cifar` shows.
 type cifarShot struct {
 	images, classifier, defence, eps, attack string
-	detail                                   int
+	detail, scroll                           int
 	detailEps                                string
 	adaptive                                 bool
 	seed                                     uint64
@@ -134,6 +134,12 @@ func screenshotCIFAR(env *cli.Env, o cifarShot, size image.Point, out string) er
 			c.SetDetailEps(e)
 		}
 		if err := settle(); err != nil {
+			return err
+		}
+	}
+	if o.scroll > 0 {
+		u.Panel().ScrollTo(o.scroll)
+		if err := settle(); err != nil { // charts further down are drawn now
 			return err
 		}
 	}

@@ -110,11 +110,11 @@ func (s *casesSection) Form(f *widgets.Form) {
 		counts   [][4]int
 		adaptive bool
 	}{{&s.plain, cc.Plain, false}, {&s.adapt, cc.Adaptive, true}} {
-		title := "non-adaptive " + c.settings.Attack.Kind.String()
+		kind := kindName(c.settings.Attack.Kind)
+		title := kind + ", non-adaptive · ε in grey levels (/255)"
 		if k.adaptive {
-			title = "adaptive " + c.settings.Attack.Kind.String()
+			title = kind + ", adaptive · ε in grey levels (/255)"
 		}
-		title += " · ε in grey levels (/255)"
 		d := charts.CasesData{}
 		for i, e := range cc.Eps {
 			if i < len(k.counts) {

@@ -378,8 +378,7 @@ func (c *CIFAR) accuracyLine() (string, color.NRGBA) {
 
 // attackName describes the attack settings, e.g. "PGD L∞ ε = 8/255, 10 steps of 2/255".
 func attackName(p attack.Params) string {
-	name := map[attack.Kind]string{attack.FGSM: "FGSM", attack.PGD: "PGD L∞", attack.PGDL2: "PGD L2"}[p.Kind]
-	s := fmt.Sprintf("%s ε = %s", name, per255(p.Eps))
+	s := fmt.Sprintf("%s ε = %s", kindName(p.Kind), per255(p.Eps))
 	if p.Kind != attack.FGSM {
 		s += fmt.Sprintf(", %d steps of %s", p.Steps, per255(p.Alpha))
 	}
@@ -403,6 +402,11 @@ func gain(p attack.Params, samples []gallery.Sample) float32 {
 		}
 	}
 	return gallery.AutoAmplify(done)
+}
+
+// kindName names an attack kind for people: "FGSM", "PGD L∞", "PGD L2".
+func kindName(k attack.Kind) string {
+	return map[attack.Kind]string{attack.FGSM: "FGSM", attack.PGD: "PGD L∞", attack.PGDL2: "PGD L2"}[k]
 }
 
 // per255 writes a pixel-unit value in grey levels, like "8/255".
