@@ -187,6 +187,9 @@ func (d *download) start(c *CIFAR, dir string) {
 			d.mu.Unlock()
 			inv()
 		}}
+	if c.opts.Download != nil {
+		c.opts.Download(dl)
+	}
 	go func() {
 		res, err := dl.Run(ctx)
 		d.mu.Lock()

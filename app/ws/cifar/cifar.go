@@ -20,6 +20,7 @@ import (
 	"github.com/mflowlab/mflowlab/app/session"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/attack"
+	"github.com/mflowlab/mflowlab/sim/cifar"
 	"github.com/mflowlab/mflowlab/ui/widgets"
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	Settings Settings
 	// NewSource builds the engine (nil: sim/gallery's, caching in the user's cache folder).
 	NewSource func(ctx context.Context, notify func()) Source
+	// Download, when set, adjusts the first-run download before it starts (tests point it
+	// at a local server).
+	Download func(d *cifar.Download)
 }
 
 // DefaultSettings are the workspace's first settings: the data found in the usual places,

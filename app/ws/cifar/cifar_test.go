@@ -1,8 +1,13 @@
 package cifar
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"image"
 	"image/gif"
 	"math"
@@ -25,6 +30,7 @@ import (
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/attack"
+	"github.com/mflowlab/mflowlab/sim/cifar"
 	sgal "github.com/mflowlab/mflowlab/sim/gallery"
 	"github.com/mflowlab/mflowlab/ui/gallery"
 )
@@ -431,5 +437,44 @@ func TestRecordDetailWhileSliding(t *testing.T) {
 	}
 	if len(g.Image) != frames {
 		t.Fatalf("%d frames in the GIF, %d recorded", len(g.Image), frames)
+	}
+}
+
+// TestFirstRunDownloadPointsTheEngineAtTheArchive downloads a stand-in archive from a
+// local server (MD5-checked by sim/cifar) and checks that the engine is then pointed at its
+// folder.
+func TestFirstRunDownloadPointsTheEngineAtTheArchive(t *testing.T) {
+	body := []byte(strings.Repeat("not really CIFAR-10 ", 5000))
+	sum := md5.Sum(body)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "cifar-10-binary.tar.gz", time.Time{}, bytes.NewReader(body))
+	}))
+	defer srv.Close()
+	f := newFake(0)
+	f.err = errors.New("cifar: no CIFAR-10 data found; looked in:\n  /nowhere: not found")
+	u := shell.New(context.Background(), shell.Options{Sync: true}, Maker(Options{
+		NewSource: func(context.Context, func()) Source { return f },
+		Download:  func(d *cifar.Download) { d.URL, d.MD5 = srv.URL, hex.EncodeToString(sum[:]) },
+	}))
+	defer u.Close()
+	h := &harness{t: t, u: u, c: u.Workspace(ws.CIFAR).(*CIFAR), f: f, size: image.Pt(1280, 800)}
+	h.frame()
+	dir := t.TempDir()
+	h.c.dl.start(h.c, dir)
+	deadline := time.Now().Add(20 * time.Second)
+	for f.settings.Images != dir {
+		if time.Now().After(deadline) {
+			s, _ := u.Status()
+			t.Fatalf("the engine was not pointed at the download (status %q)", s)
+		}
+		time.Sleep(10 * time.Millisecond)
+		h.frame()
+	}
+	got, err := os.ReadFile(filepath.Join(dir, cifar.ArchiveName))
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("archive on disk: %v (%d bytes, want %d)", err, len(got), len(body))
+	}
+	if h.c.dl.active() {
+		t.Fatal("the download still counts as running")
 	}
 }
