@@ -420,3 +420,83 @@ func TestCancellableAttackStops(t *testing.T) {
 		t.Errorf("cancelled attack of MaxSteps steps: %v after %v", err, time.Since(start))
 	}
 }
+
+func TestVisiblePageFirstSameNumbers(t *testing.T) {
+	data := tinyCIFAR(t, 180) // 36 eval images: blocks 0, 1, 2
+	ck, _ := tinyCNN(t)
+	s := Settings{Images: data, Classifier: ck, Defence: "pca:5", Attack: pgd(6, 2), Pool: 36, Seed: 9}
+
+	// On one core the blocks run one at a time: the page's block first, then pool order.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	e, ch := watch(t, "")
+	e.Page(30, 6)
+	var order []int
+	seen := map[int]bool{}
+	e.Apply(s)
+	snap := waitFor(t, e, ch, time.Minute, "the pool", func(s *Snapshot) bool {
+		for i, smp := range s.Samples {
+			if smp.Ready && !seen[i/BlockSize] {
+				seen[i/BlockSize] = true
+				order = append(order, i/BlockSize)
+			}
+		}
+		return s.Err != nil || (len(s.Samples) > 0 && s.Done == len(s.Samples))
+	})
+	if snap.Err != nil {
+		t.Fatal(snap.Err)
+	}
+	if !slices.Equal(order, []int{2, 0, 1}) {
+		t.Errorf("blocks finished in the order %v, want [2 0 1]", order)
+	}
+
+	// On two cores without a hint: the same numbers.
+	runtime.GOMAXPROCS(2)
+	e2, ch2 := watch(t, "")
+	e2.Apply(s)
+	snap2 := waitFor(t, e2, ch2, time.Minute, "the pool", func(s *Snapshot) bool {
+		return s.Err != nil || (len(s.Samples) > 0 && s.Done == len(s.Samples))
+	})
+	for i := range snap.Samples {
+		a, b := &snap.Samples[i], &snap2.Samples[i]
+		if !slices.Equal(a.Plain.Adv, b.Plain.Adv) || !slices.Equal(a.Adaptive.Proj, b.Adaptive.Proj) || a.Plain.AdvProbs != b.Plain.AdvProbs {
+			t.Fatalf("sample %d differs between one core with the last page first and two cores in pool order", i)
+		}
+	}
+}
+
+func TestEngineOtherAttacksMatchDirect(t *testing.T) {
+	data := tinyCIFAR(t, 150)
+	ck, m := tinyCNN(t)
+	train, err := cifar.Load(data, cifar.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := pca.Cached(filepath.Join(testCache, "pca"), train.Images, 6, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj, _ := b.Projection(6)
+	for _, p := range []attack.Params{
+		{Kind: attack.FGSM, Eps: 4.0 / 255, Targeted: true, Target: 3},
+		{Kind: attack.PGDL2, Eps: 0.5, Steps: 2, Alpha: 0.2, RandomStart: true},
+	} {
+		e, ch := watch(t, "")
+		s := Settings{Images: data, Classifier: ck, Defence: "pca:6", Attack: p, Pool: 14, Seed: 2}
+		e.Apply(s)
+		snap := waitFor(t, e, ch, time.Minute, p.Kind.String(), func(s *Snapshot) bool {
+			return s.Err != nil || (len(s.Samples) > 0 && s.Done == len(s.Samples))
+		})
+		if snap.Err != nil {
+			t.Fatal(snap.Err)
+		}
+		plain, adaptive, acc := direct(t, m, proj, snap.Samples, s.Attack, s.Seed)
+		for i, smp := range snap.Samples {
+			if smp.Plain.Case != plain[i] || smp.Adaptive.Case != adaptive[i] {
+				t.Errorf("%v sample %d: cases %v/%v, direct %v/%v", p.Kind, i, smp.Plain.Case, smp.Adaptive.Case, plain[i], adaptive[i])
+			}
+		}
+		if snap.Acc != acc {
+			t.Errorf("%v accuracy\n got %+v\nwant %+v", p.Kind, snap.Acc, acc)
+		}
+	}
+}
