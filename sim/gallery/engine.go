@@ -62,7 +62,7 @@ type view struct {
 // New starts an engine whose background work stops when ctx ends or Close is called.
 // cacheDir is mflowlab's cache folder (the default CNN goes to cacheDir/cnn, PCA fits to
 // cacheDir/pca; "" = DefaultCacheDir). notify, when not nil, is called from a background
-// goroutine after every new snapshot (e.g. the window's Invalidate); it must not block.
+// goroutine after every new snapshot (e.g. the window's Invalidate); it should return quickly.
 func New(ctx context.Context, cacheDir string, notify func()) *Engine {
 	if cacheDir == "" {
 		if d, err := DefaultCacheDir(); err == nil {
@@ -102,8 +102,8 @@ func samePool(a, b Settings) bool {
 func (e *Engine) Apply(s Settings) {
 	s = Normalised(s)
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.closed || (e.applied && s == e.set) {
+		e.mu.Unlock()
 		return
 	}
 	if e.jobStop != nil {
@@ -134,6 +134,8 @@ func (e *Engine) Apply(s Settings) {
 		e.runJob(ctx, gen, s)
 	}()
 	e.publishLocked()
+	e.mu.Unlock()
+	e.notifyNew()
 }
 
 // Page hints that pool positions first … first+n−1 are on screen: their blocks are attacked
@@ -177,10 +179,11 @@ func (e *Engine) update(gen uint64, f func(st *state)) bool {
 	f(&e.st)
 	e.publishLocked()
 	e.mu.Unlock()
+	e.notifyNew()
 	return true
 }
 
-// publishLocked stores a snapshot of the state (e.mu held) and notifies.
+// publishLocked stores a snapshot of the state (e.mu held); the caller then calls notifyNew.
 func (e *Engine) publishLocked() {
 	e.version++
 	st := &e.st
@@ -196,9 +199,12 @@ func (e *Engine) publishLocked() {
 	}
 	s.Acc = AccuracyOf(s.Samples)
 	e.snap.Store(s)
+}
+
+// notifyNew tells the caller of New that a snapshot is there (without e.mu held, so notify
+// may call the engine).
+func (e *Engine) notifyNew() {
 	if e.notify != nil {
-		// Outside the lock would be nicer, but notify must not block (documented), and
-		// calling it here keeps snapshots and notifications in order.
 		e.notify()
 	}
 }
