@@ -233,6 +233,24 @@ func (e *Engine) Detail(ctx context.Context, i int, eps float64, adaptive bool) 
 	if i < 0 || i >= len(v.pool) {
 		return nil, fmt.Errorf("gallery: sample %d out of range [0, %d)", i, len(v.pool))
 	}
+	if eps == v.set.Attack.Eps {
+		// The gallery's own ε: the sample as computed, when it is.
+		e.mu.Lock()
+		same := e.view == v
+		e.mu.Unlock()
+		if snap := e.Snapshot(); same && snap.Settings == v.set && i < len(snap.Samples) && snap.Samples[i].Ready {
+			s := snap.Samples[i]
+			if !adaptive {
+				s.Adaptive = Attacked{}
+			}
+			return &s, nil
+		}
+	}
+	return recompute(ctx, v, i, eps, adaptive)
+}
+
+// recompute attacks the block of pool sample i at budget eps and returns the sample.
+func recompute(ctx context.Context, v *view, i int, eps float64, adaptive bool) (*Sample, error) {
 	p := AttackParams(v.set.Attack, eps)
 	k := i / BlockSize
 	p.Seed = BlockSeed(v.set.Seed, k)

@@ -104,13 +104,13 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 	}
 	e.keepTasks(gen, keep)
 
-	loadTask := func(key string, split cifar.Split) *task {
-		return e.task(key, func(ctx context.Context, t *task) (any, error) {
+	loadTask := func(gen uint64, key string, split cifar.Split) *task {
+		return e.task(gen, key, func(ctx context.Context, t *task) (any, error) {
 			t.report(e, "loading data", 0)
 			return cifar.Load(path, split)
 		})
 	}
-	evalT := loadTask(evalKey, cifar.Eval)
+	evalT := loadTask(gen, evalKey, cifar.Eval)
 	awaitSet := func(ctx context.Context, t *task) (*cifar.Set, error) {
 		v, err := await(ctx, t)
 		if err != nil {
@@ -118,7 +118,7 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 		}
 		return v.(*cifar.Set), nil
 	}
-	cnnT := e.task(cnnKey, func(ctx context.Context, t *task) (any, error) {
+	cnnT := e.task(gen, cnnKey, func(ctx context.Context, t *task) (any, error) {
 		if s.Classifier != "" {
 			t.report(e, "loading CNN", 0)
 			m, err := cnn.Load(s.Classifier)
@@ -132,7 +132,7 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 			return &cnnResult{model: m, name: name}, nil
 		}
 		t.report(e, "loading data", 0)
-		train, err := awaitSet(ctx, loadTask(trainKey, cifar.Train))
+		train, err := awaitSet(ctx, loadTask(0, trainKey, cifar.Train))
 		if err != nil {
 			return nil, err
 		}
@@ -167,9 +167,9 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 		}
 		return &cnnResult{model: m, log: log, note: note, name: name}, nil
 	})
-	defT := e.task(defKey, func(ctx context.Context, t *task) (any, error) {
+	defT := e.task(gen, defKey, func(ctx context.Context, t *task) (any, error) {
 		t.report(e, "loading the defence", 0)
-		return LoadDefence(def, func() (*cifar.Set, error) { return awaitSet(ctx, loadTask(trainKey, cifar.Train)) },
+		return LoadDefence(def, func() (*cifar.Set, error) { return awaitSet(ctx, loadTask(0, trainKey, cifar.Train)) },
 			filepath.Join(e.cache, "pca"), func(stage string, done float64) { t.report(e, "fitting PCA ("+stage+")", done) })
 	})
 

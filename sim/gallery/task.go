@@ -58,10 +58,17 @@ func (e *Engine) pokeJob() {
 }
 
 // task returns the task called key, starting fn for it when there is none (or the last one
-// was cancelled or failed: it is retried).
-func (e *Engine) task(key string, fn func(ctx context.Context, t *task) (any, error)) *task {
+// was cancelled or failed: it is retried). A job passes its gen: when a newer job has started,
+// nothing is started and the task returned has failed with context.Canceled. Tasks starting
+// the tasks they depend on pass 0.
+func (e *Engine) task(gen uint64, key string, fn func(ctx context.Context, t *task) (any, error)) *task {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if (gen != 0 && gen != e.gen) || e.closed {
+		t := &task{key: key, cancel: func() {}, done: make(chan struct{}), err: context.Canceled}
+		close(t.done)
+		return t
+	}
 	if t, ok := e.tasks[key]; ok && !(t.finished() && t.err != nil) {
 		return t
 	}
