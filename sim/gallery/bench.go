@@ -10,12 +10,16 @@ import (
 
 // Refresh is what BenchRefresh measured.
 type Refresh struct {
-	Cold     time.Duration   // first Apply until the first page was ready (loading data and models included)
-	Rounds   []time.Duration // each ε change until the first page was ready again
-	Median   time.Duration   // the median of Rounds: the refresh time (refresh_ms)
-	Page     int             // samples on the measured page
-	Stage    string          // the models used, as the snapshot names them
-	Snapshot *Snapshot       // the last snapshot
+	Cold   time.Duration   // first Apply until the first page was ready (loading data and models included)
+	Rounds []time.Duration // each ε change until the first page was ready again
+	Median time.Duration   // the median of Rounds: the refresh time (refresh_ms)
+	// CPU is the process's CPU time (user + system) of each round: the work of a refresh,
+	// which other load on the machine does not inflate (0 where it cannot be read).
+	CPU       []time.Duration
+	MedianCPU time.Duration
+	Page      int       // samples on the measured page
+	Stage     string    // the models used, as the snapshot names them
+	Snapshot  *Snapshot // the last snapshot
 }
 
 // BenchRefresh is the headless part of `mflowlab bench --gallery`: it starts an engine with
@@ -77,18 +81,24 @@ func BenchRefresh(ctx context.Context, cacheDir string, s Settings, page, rounds
 		if i%2 == 0 {
 			s.Attack.Eps = base / 2
 		}
-		start := time.Now()
+		start, cpu := time.Now(), processCPU()
 		e.Apply(s)
 		if snap, err = wait(start); err != nil {
 			return nil, err
 		}
 		r.Rounds = append(r.Rounds, time.Since(start))
+		r.CPU = append(r.CPU, processCPU()-cpu)
 	}
-	sorted := slices.Clone(r.Rounds)
-	slices.Sort(sorted)
-	r.Median = sorted[len(sorted)/2]
+	r.Median, r.MedianCPU = median(r.Rounds), median(r.CPU)
 	r.Stage, r.Snapshot = snap.Models, snap
 	return r, nil
+}
+
+// median returns the middle of d (the upper one of an even count).
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func pageReady(s []Sample) bool {
