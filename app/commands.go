@@ -67,6 +67,7 @@ func runScreenshot(env *cli.Env, args []string) error {
 	fs.StringVar(&co.attack, "attack", "", "cifar: fgsm, pgd or pgd-l2 (default pgd, 10 steps)")
 	fs.StringVar(&co.eps, "eps", "", "cifar: ε in pixel units or grey levels like 8/255 (default 8/255; PGD steps of ε/4)")
 	fs.IntVar(&co.detail, "detail", -1, "cifar: show the detail view of pool sample N")
+	fs.StringVar(&co.record, "record", "", "cifar: with --detail, also record the detail view while its ε slider moves from 0 to --detail-eps (GIF, MP4 or a PNG folder)")
 	fs.IntVar(&co.scroll, "scroll", 0, "cifar: scroll the side panel down by this many pixels (its charts)")
 	fs.StringVar(&co.detailEps, "detail-eps", "", "cifar: the detail view's ε slider (default: the attack's ε)")
 	fs.BoolVar(&co.adaptive, "adaptive", false, "cifar: show the adaptive attack (gradients through the defence)")

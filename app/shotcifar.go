@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mflowlab/mflowlab/app/cli"
+	"github.com/mflowlab/mflowlab/app/record"
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/cifar"
@@ -21,7 +22,7 @@ import (
 type cifarShot struct {
 	images, classifier, defence, eps, attack string
 	detail, scroll                           int
-	detailEps                                string
+	detailEps, record                        string
 	adaptive                                 bool
 	seed                                     uint64
 	wait                                     time.Duration
@@ -71,6 +72,46 @@ func (o cifarShot) settings() (cifar.Settings, error) {
 		}
 	}
 	return s, s.Attack.Validate()
+}
+
+// recordSlide records the detail view while its ε slider moves from 0 to --detail-eps
+// (default 16/255) in steps of 1/255, one frame per position, at 6 frames a second.
+func recordSlide(env *cli.Env, c *cifar.CIFAR, o cifarShot, settle func() error) error {
+	top := 16.0 / 255
+	if o.detailEps != "" {
+		e, err := parseGrey("detail-eps", o.detailEps)
+		if err != nil {
+			return err
+		}
+		top = e
+	}
+	var rec *record.Recorder
+	for g := 0.0; g <= top*255+1e-9; g++ {
+		c.SetDetailEps(g / 255)
+		if err := settle(); err != nil {
+			return err
+		}
+		img, _ := c.Picture()
+		if img == nil {
+			return fmt.Errorf("record: no picture of the detail view")
+		}
+		if rec == nil {
+			sz := img.Rect.Size()
+			var err error
+			if rec, err = record.NewRecorder(o.record, sz.X, sz.Y, 6); err != nil {
+				return err
+			}
+		}
+		if err := rec.Frame(img); err != nil {
+			rec.Abort()
+			return err
+		}
+	}
+	if err := rec.Stop(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "screenshot: recorded %d frames of the detail view to %s\n", rec.Frames(), o.record)
+	return nil
 }
 
 // screenshotCIFAR renders the CIFAR-10 workspace headlessly once the engine is done (and
@@ -126,6 +167,11 @@ func screenshotCIFAR(env *cli.Env, o cifarShot, size image.Point, out string) er
 			return fmt.Errorf("--detail %d: the pool has %d images", o.detail, n)
 		}
 		c.OpenDetail(o.detail)
+		if o.record != "" {
+			if err := recordSlide(env, c, o, settle); err != nil {
+				return err
+			}
+		}
 		if o.detailEps != "" {
 			e, err := parseGrey("detail-eps", o.detailEps)
 			if err != nil {
@@ -136,6 +182,9 @@ func screenshotCIFAR(env *cli.Env, o cifarShot, size image.Point, out string) er
 		if err := settle(); err != nil {
 			return err
 		}
+	}
+	if o.record != "" && o.detail < 0 {
+		return fmt.Errorf("--record needs --detail N: it records the detail view while its ε slider moves")
 	}
 	if o.scroll > 0 {
 		u.Panel().ScrollTo(o.scroll)
