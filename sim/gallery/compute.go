@@ -92,17 +92,43 @@ func runAttack(ctx context.Context, clf attack.Classifier, x nn.Mat, y []int32, 
 // predictions and cases. It returns ctx's error when cancelled, and the attack's error for
 // bad parameters or data.
 func ComputeBlock(ctx context.Context, m Models, x nn.Mat, y []int32, p attack.Params, adaptive bool, out []Sample) error {
+	return computeBlock(ctx, m, x, y, p, adaptive, out, nil, blockKeys{})
+}
+
+// blockKeys name a block's attacks in an advCache ("" = not cached): everything the attack's
+// result depends on except the parameters, which are added.
+type blockKeys struct{ plain, adaptive string }
+
+// cachedAttack is runAttack through cache under key (plus p).
+func cachedAttack(ctx context.Context, cache *advCache, key string, clf attack.Classifier, x nn.Mat, y []int32, p attack.Params) (nn.Mat, error) {
+	if key != "" {
+		q := p
+		q.Box = nil
+		key = fmt.Sprintf("%s|%+v", key, q)
+	}
+	if adv, ok := cache.get(key); ok {
+		return adv, nil
+	}
+	adv, err := runAttack(ctx, clf, x, y, p)
+	if err == nil && p.Eps != 0 {
+		cache.put(key, adv)
+	}
+	return adv, err
+}
+
+// computeBlock is ComputeBlock reusing the attacks kept in cache under keys.
+func computeBlock(ctx context.Context, m Models, x nn.Mat, y []int32, p attack.Params, adaptive bool, out []Sample, cache *advCache, keys blockKeys) error {
 	n := x.Rows
 	if len(y) != n || len(out) != n {
 		panic(fmt.Sprintf("gallery: ComputeBlock of %d rows with %d labels into %d samples", n, len(y), len(out)))
 	}
-	adv, err := runAttack(ctx, m.CNN, x, y, p)
+	adv, err := cachedAttack(ctx, cache, keys.plain, m.CNN, x, y, p)
 	if err != nil {
 		return err
 	}
 	parts := []nn.Mat{x, adv}
 	if adaptive {
-		advA, err := runAttack(ctx, attack.Defended{Clf: m.CNN, Proj: m.Proj}, x, y, p)
+		advA, err := cachedAttack(ctx, cache, keys.adaptive, attack.Defended{Clf: m.CNN, Proj: m.Proj}, x, y, p)
 		if err != nil {
 			return err
 		}

@@ -58,7 +58,7 @@ func (c *CaseCurve) add(i int, samples []Sample) {
 
 // sweep refines the case curve of the pool in the background: the gallery's own ε from the
 // finished samples, then every other ε on the first blocks, then on the rest.
-func (e *Engine) sweep(ctx context.Context, gen uint64, s Settings, m Models, pool []Sample) error {
+func (e *Engine) sweep(ctx context.Context, gen uint64, s Settings, m Models, pool []Sample, keys func(int) blockKeys) error {
 	eps := CurveEps(s.Attack.Eps)
 	nb := (len(pool) + BlockSize - 1) / BlockSize
 	c := &CaseCurve{Eps: eps, Plain: make([][4]int, len(eps)), Adaptive: make([][4]int, len(eps)),
@@ -93,7 +93,7 @@ func (e *Engine) sweep(ctx context.Context, gen uint64, s Settings, m Models, po
 				x, y := poolMat(out)
 				q := p
 				q.Seed = BlockSeed(s.Seed, k)
-				if err := ComputeBlock(ctx, m, x, y, q, true, out); err != nil {
+				if err := computeBlock(ctx, m, x, y, q, true, out, e.advs, keys(k)); err != nil {
 					return err
 				}
 				mu.Lock()
@@ -139,7 +139,7 @@ func forBlocks(ctx context.Context, k0, k1 int, fn func(k int) error) error {
 				if k >= k1 || stop || ctx.Err() != nil {
 					return
 				}
-				if err := fn(k); err != nil {
+				if err := safe(func() error { return fn(k) }); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = err
@@ -155,4 +155,14 @@ func forBlocks(ctx context.Context, k0, k1 int, fn func(k int) error) error {
 		return first
 	}
 	return ctx.Err()
+}
+
+// safe runs fn, turning a panic into an error.
+func safe(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicError(r)
+		}
+	}()
+	return fn()
 }

@@ -22,6 +22,7 @@ type Engine struct {
 	snap   atomic.Pointer[Snapshot]
 	wg     sync.WaitGroup
 	poke   chan struct{} // a task made progress
+	advs   *advCache     // recent adversarial blocks, reused when settings come back
 
 	mu      sync.Mutex
 	closed  bool
@@ -57,6 +58,8 @@ type view struct {
 	set    Settings
 	models Models
 	pool   []Sample // Index, Label and Orig
+	keys   func(block int) blockKeys
+	advs   *advCache
 }
 
 // New starts an engine whose background work stops when ctx ends or Close is called.
@@ -71,7 +74,7 @@ func New(ctx context.Context, cacheDir string, notify func()) *Engine {
 			cacheDir = os.TempDir()
 		}
 	}
-	e := &Engine{cache: cacheDir, notify: notify, tasks: map[string]*task{}, poke: make(chan struct{}, 1)}
+	e := &Engine{cache: cacheDir, notify: notify, tasks: map[string]*task{}, poke: make(chan struct{}, 1), advs: newAdvCache(advCacheBytes)}
 	e.ctx, e.stop = context.WithCancel(ctx)
 	e.snap.Store(&Snapshot{Stage: "waiting for settings"})
 	return e
@@ -223,7 +226,12 @@ func (e *Engine) fail(gen uint64, err error) {
 // result equals the gallery's. It runs on the caller's goroutine (call it from a background
 // one) and stops with ctx's error when ctx is cancelled. Before the models are there it
 // returns an error.
-func (e *Engine) Detail(ctx context.Context, i int, eps float64, adaptive bool) (*Sample, error) {
+func (e *Engine) Detail(ctx context.Context, i int, eps float64, adaptive bool) (smp *Sample, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			smp, err = nil, panicError(r)
+		}
+	}()
 	e.mu.Lock()
 	v := e.view
 	e.mu.Unlock()
@@ -260,7 +268,7 @@ func recompute(ctx context.Context, v *view, i int, eps float64, adaptive bool) 
 	r0, r1 := k*BlockSize, min(len(v.pool), (k+1)*BlockSize)
 	out := append([]Sample(nil), v.pool[r0:r1]...)
 	x, y := poolMat(out)
-	if err := ComputeBlock(ctx, v.models, x, y, p, adaptive, out); err != nil {
+	if err := computeBlock(ctx, v.models, x, y, p, adaptive, out, v.advs, v.keys(k)); err != nil {
 		return nil, err
 	}
 	return &out[i-r0], nil

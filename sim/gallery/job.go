@@ -98,6 +98,10 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 	} else {
 		defKey = "defence:mflow:" + fileKey(def.Path)
 	}
+	pool := fmt.Sprintf("%s|%d|%d", path, s.Pool, s.Seed)
+	keys := func(k int) blockKeys {
+		return blockKeys{plain: fmt.Sprintf("plain|%s|%s|%d", cnnKey, pool, k), adaptive: fmt.Sprintf("adaptive|%s|%s|%s|%d", cnnKey, defKey, pool, k)}
+	}
 	keep := map[string]bool{evalKey: true, cnnKey: true, defKey: true}
 	if s.Classifier == "" || def.Kind == "pca" {
 		keep[trainKey] = true
@@ -186,11 +190,11 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 		e.fail(gen, fmt.Errorf("%s: no evaluation images", eval.Source))
 		return
 	}
-	pool := drawPool(eval, s.Pool, s.Seed)
+	images := drawPool(eval, s.Pool, s.Seed)
 	if !e.update(gen, func(st *state) {
 		st.classes = eval.Classes
-		if !sameImages(st.samples, pool) {
-			st.samples = append([]Sample(nil), pool...)
+		if !sameImages(st.samples, images) {
+			st.samples = append([]Sample(nil), images...)
 		}
 	}) {
 		return
@@ -215,20 +219,20 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 	if !e.update(gen, func(st *state) {
 		st.models = cr.name + " · " + dl.Name
 		st.cnnLog, st.message = cr.log, cr.note
-		e.view = &view{set: s, models: models, pool: pool}
-		st.stage, st.progress = fmt.Sprintf("attacking 0/%d", len(pool)), 0
+		e.view = &view{set: s, models: models, pool: images, keys: keys, advs: e.advs}
+		st.stage, st.progress = fmt.Sprintf("attacking 0/%d", len(images)), 0
 	}) {
 		return
 	}
 
-	if err := e.attackPool(ctx, gen, s, models, pool, p); err != nil {
+	if err := e.attackPool(ctx, gen, s, models, images, p, keys); err != nil {
 		e.fail(gen, err)
 		return
 	}
 	if !e.update(gen, func(st *state) { st.stage, st.progress = "ready", 1 }) {
 		return
 	}
-	if err := e.sweep(ctx, gen, s, models, pool); err != nil {
+	if err := e.sweep(ctx, gen, s, models, images, keys); err != nil {
 		e.fail(gen, err)
 	}
 }
@@ -301,7 +305,7 @@ func (e *Engine) waitTasks(ctx context.Context, gen uint64, tasks ...*task) bool
 
 // attackPool attacks the pool block by block on every core, the blocks holding the
 // priority positions first, publishing each block as it is done.
-func (e *Engine) attackPool(ctx context.Context, gen uint64, s Settings, m Models, pool []Sample, p attack.Params) error {
+func (e *Engine) attackPool(ctx context.Context, gen uint64, s Settings, m Models, pool []Sample, p attack.Params, keys func(int) blockKeys) error {
 	nb := (len(pool) + BlockSize - 1) / BlockSize
 	claimed := make([]bool, nb)
 	ctx, cancel := context.WithCancel(ctx)
@@ -315,6 +319,11 @@ func (e *Engine) attackPool(ctx context.Context, gen uint64, s Settings, m Model
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					once.Do(func() { first = panicError(r); cancel() })
+				}
+			}()
 			for {
 				k := e.nextBlock(gen, claimed, len(pool))
 				if k < 0 || ctx.Err() != nil {
@@ -325,7 +334,7 @@ func (e *Engine) attackPool(ctx context.Context, gen uint64, s Settings, m Model
 				x, y := poolMat(out)
 				q := p
 				q.Seed = BlockSeed(s.Seed, k)
-				if err := ComputeBlock(ctx, m, x, y, q, true, out); err != nil {
+				if err := computeBlock(ctx, m, x, y, q, true, out, e.advs, keys(k)); err != nil {
 					once.Do(func() { first = err; cancel() })
 					return
 				}
