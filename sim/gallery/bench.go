@@ -25,8 +25,9 @@ type Refresh struct {
 // BenchRefresh is the headless part of `mflowlab bench --gallery`: it starts an engine with
 // settings s (cacheDir as for New), waits until the first page of page samples is ready
 // (Cold), then rounds times changes ε (alternately s.Attack.Eps and half of it, both attacks
-// recomputed) and measures the time from Apply until that page is ready again, while the rest
-// of the pool and the case curve are still being computed in the background as in the app.
+// recomputed: the engine's store of earlier attacks is off) and measures the time from Apply
+// until that page is ready again, while the rest of the pool and the case curve are still
+// being computed in the background as in the app.
 // Refresh.Median is the number the issue's speed target is about ("refresh_ms"). Each wait is
 // bounded by timeout.
 func BenchRefresh(ctx context.Context, cacheDir string, s Settings, page, rounds int, timeout time.Duration) (*Refresh, error) {
@@ -44,6 +45,7 @@ func BenchRefresh(ctx context.Context, cacheDir string, s Settings, page, rounds
 		}
 	})
 	defer e.Close()
+	e.advs = nil // every round attacks anew (a kept attack would make going back to ε instant)
 	s = Normalised(s)
 	page = min(page, s.Pool)
 	wait := func(start time.Time) (*Snapshot, error) {
