@@ -151,11 +151,14 @@ func defaultSource(ctx context.Context, notify func()) Source {
 }
 
 // Apply hands new settings to the engine (the gallery keeps its page; the detail view
-// recomputes at its ε).
+// recomputes at its ε). Before the workspace was first shown they are only kept: the engine
+// starts with them when it is (a session opened on another tab trains nothing here).
 func (c *CIFAR) Apply(s Settings) {
 	c.settings = withDefaults(s)
 	c.pan.show(c.settings)
-	c.ensure()
+	if c.src == nil {
+		return
+	}
 	c.src.Apply(c.settings)
 	c.applied = time.Now()
 	c.refresh.start(c.applied)

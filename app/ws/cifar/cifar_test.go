@@ -478,3 +478,25 @@ func TestFirstRunDownloadPointsTheEngineAtTheArchive(t *testing.T) {
 		t.Fatal("the download still counts as running")
 	}
 }
+
+// TestEngineStartsWhenShown checks that settings applied before the tab is first shown (a
+// session opened on another tab) start no work until it is.
+func TestEngineStartsWhenShown(t *testing.T) {
+	f := newFake(5)
+	started := 0
+	u := shell.New(context.Background(), shell.Options{Sync: true}, Maker(Options{
+		NewSource: func(context.Context, func()) Source { started++; return f }}))
+	defer u.Close()
+	c := u.Workspace(ws.CIFAR).(*CIFAR)
+	s := c.Settings()
+	s.Seed = 42
+	c.Apply(s)
+	if started != 0 || f.applies != 0 {
+		t.Fatalf("the engine started (%d) or took settings (%d) before the tab was shown", started, f.applies)
+	}
+	h := &harness{t: t, u: u, c: c, f: f, size: image.Pt(1000, 700)}
+	h.frame()
+	if started != 1 || f.applies != 1 || f.settings.Seed != 42 {
+		t.Fatalf("shown: engine started %d times, %d applies, seed %d; want once with seed 42", started, f.applies, f.settings.Seed)
+	}
+}
