@@ -13,6 +13,7 @@ import (
 
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
+	"github.com/mflowlab/mflowlab/flow/imageflow"
 	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/flow/pca"
 	"github.com/mflowlab/mflowlab/sim/cifar"
@@ -508,5 +509,48 @@ func TestEngineOtherAttacksMatchDirect(t *testing.T) {
 		if snap.Acc != acc {
 			t.Errorf("%v accuracy\n got %+v\nwant %+v", p.Kind, snap.Acc, acc)
 		}
+	}
+}
+
+func TestEngineImageMFlowDefence(t *testing.T) {
+	data := tinyCIFAR(t, 150)
+	ck, m := tinyCNN(t)
+	train, err := cifar.Load(data, cifar.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := imageflow.Config{Channels: 3, Height: 32, Width: 32, D: 5, Alpha: 0.05, Hidden: 8, Layers: 2, Shuffle: 2}
+	fl, err := imageflow.New(cfg, train.Images, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "flow.mfl")
+	if err := fl.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	e, ch := watch(t, "")
+	s := Settings{Images: data, Classifier: ck, Defence: "mflow:" + path, Attack: pgd(8, 2), Pool: 14, Seed: 4}
+	e.Apply(s)
+	snap := waitFor(t, e, ch, time.Minute, "the M-Flow gallery", func(s *Snapshot) bool {
+		return s.Err != nil || (len(s.Samples) > 0 && s.Done == len(s.Samples))
+	})
+	if snap.Err != nil {
+		t.Fatal(snap.Err)
+	}
+	if !strings.Contains(snap.Models, "image M-Flow d = 5 (flow.mfl)") {
+		t.Errorf("models %q", snap.Models)
+	}
+	loaded, err := imageflow.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, adaptive, acc := direct(t, m, loaded, snap.Samples, s.Attack, s.Seed)
+	for i, smp := range snap.Samples {
+		if smp.Plain.Case != plain[i] || smp.Adaptive.Case != adaptive[i] {
+			t.Errorf("sample %d: cases %v/%v, direct %v/%v", i, smp.Plain.Case, smp.Adaptive.Case, plain[i], adaptive[i])
+		}
+	}
+	if snap.Acc != acc {
+		t.Errorf("accuracy\n got %+v\nwant %+v", snap.Acc, acc)
 	}
 }
