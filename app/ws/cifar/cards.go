@@ -114,6 +114,24 @@ func (c *CIFAR) useData(path string) {
 	c.host.Infof("reading CIFAR-10 from %s", p)
 }
 
+// stopped is the card shown when the engine stopped with an error before it had samples
+// (a bad checkpoint, unreadable data): the error and where to change the setting.
+func (g *galleryView) stopped(gtx layout.Context) {
+	c := g.c
+	th := c.th
+	f, org := g.cardForm(gtx, 560)
+	f.Gap(18)
+	f.Text(widgets.Bold, th.Title, th.Error, "The gallery stopped")
+	f.Gap(4)
+	for _, l := range strings.Split(c.snap.Err.Error(), "\n") {
+		f.Paragraph(l, 4)
+	}
+	f.Gap(6)
+	f.Caption("Change the data, the CNN or the defence in the side panel; the gallery")
+	f.Caption("starts again with the new setting.")
+	g.finishCard(gtx, f, org)
+}
+
 // preparing is the card shown while the engine has no samples yet: its stage and
 // progress (loading the data, training the default CNN, fitting the PCA).
 func (g *galleryView) preparing(gtx layout.Context) {

@@ -209,8 +209,7 @@ func (c *CIFAR) Status() (note, warn string) {
 		return "CIFAR-10", ""
 	}
 	if s.Err != nil {
-		warn, _, _ = strings.Cut(strings.TrimPrefix(s.Err.Error(), "cifar: "), "\n")
-		warn = strings.TrimSuffix(warn, " looked in:")
+		warn = firstLine(s.Err)
 	}
 	note = s.Stage
 	if s.Stage != "" && s.Stage != "ready" && s.Progress > 0 {
@@ -255,6 +254,12 @@ func (c *CIFAR) Ready() bool {
 		return false
 	}
 	return c.gv.drawn() && c.pan.cases.ready() && c.pan.models.ready()
+}
+
+// firstLine returns the first line of an engine error, for one-line places.
+func firstLine(err error) string {
+	l, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "cifar: "), "\n")
+	return strings.TrimSuffix(l, " looked in:")
 }
 
 // current reports whether the frame's snapshot shows the settings applied last (the engine

@@ -41,7 +41,8 @@ import (
 type fake struct {
 	mu       sync.Mutex
 	n        int
-	err      error // a "no data" snapshot
+	err      error  // a snapshot that stopped with this error
+	data     string // the data the snapshot says it uses
 	settings Settings
 	snap     *Snapshot
 	prio     []int
@@ -57,6 +58,7 @@ func (f *fake) Apply(s Settings) {
 	f.settings, f.applies = s, f.applies+1
 	s2 := &Snapshot{Version: uint64(f.applies), Settings: sgal.Normalised(s), Stage: "ready", Progress: 1,
 		Classes: []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}}
+	s2.Data = f.data
 	if f.err != nil {
 		s2.Stage, s2.Err, s2.Looked = "error", f.err, []string{"/nowhere/cifar10"}
 	} else {
@@ -498,5 +500,21 @@ func TestEngineStartsWhenShown(t *testing.T) {
 	h.frame()
 	if started != 1 || f.applies != 1 || f.settings.Seed != 42 {
 		t.Fatalf("shown: engine started %d times, %d applies, seed %d; want once with seed 42", started, f.applies, f.settings.Seed)
+	}
+}
+
+// TestStoppedEngineSaysWhy checks an engine that found the data but stopped (a truncated
+// checkpoint): the accuracy line says so in place of the numbers, and the first-run card is
+// not shown.
+func TestStoppedEngineSaysWhy(t *testing.T) {
+	f := newFake(0)
+	f.err, f.data = errors.New("/tmp/bad.mfl: truncated: 4243 bytes of array data"), "/data/cifar10"
+	h := newHarness(t, f)
+	text, col := h.c.accuracyLine()
+	if !strings.HasPrefix(text, "stopped: /tmp/bad.mfl: truncated") || col != h.c.th.Error {
+		t.Fatalf("accuracy line %q in %v", text, col)
+	}
+	if !h.c.Ready() {
+		t.Fatal("a stopped engine's state is not ready for a screenshot")
 	}
 }

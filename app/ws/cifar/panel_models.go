@@ -70,6 +70,10 @@ func (m *modelsSection) Form(f *widgets.Form) {
 		note = s.Models
 	}
 	f.Section("Models", note, th.Muted)
+	if s != nil && s.Err != nil && s.Data != "" {
+		f.Text(widgets.Bold, th.Small, th.Error, "stopped:")
+		f.Paragraph(firstLine(s.Err), 3)
+	}
 
 	// The CNN.
 	f.Text(widgets.Bold, th.Small, th.Text, "CNN")

@@ -61,8 +61,10 @@ func (c *CIFAR) Layout(gtx layout.Context, keys bool) layout.Dimensions {
 	widgets.FillRect(gtx, image.Rect(0, 0, sz.X, sz.Y), c.th.Window)
 	s := c.snap
 	switch {
-	case s != nil && len(s.Samples) == 0 && (s.Err != nil || c.dl.active()):
+	case s != nil && len(s.Samples) == 0 && s.Data == "" && (s.Err != nil || c.dl.active()):
 		g.firstRun(gtx)
+	case s != nil && len(s.Samples) == 0 && s.Err != nil:
+		g.stopped(gtx)
 	case s == nil || len(s.Samples) == 0:
 		g.preparing(gtx)
 	default:
@@ -249,7 +251,10 @@ func (g *galleryView) pageJob(idx []int, size image.Point, scale float32) job {
 	}
 	l := gallery.NewPageLayout(size, len(idx), scale)
 	opt := gallery.PageOptions{Classes: s.Classes, Selected: sel, BG: c.th.Window}
-	if !strings.HasPrefix(s.Stage, "attacking") && s.Stage != "ready" {
+	switch {
+	case s.Err != nil:
+		opt.Waiting = "stopped"
+	case !strings.HasPrefix(s.Stage, "attacking") && s.Stage != "ready":
 		opt.Waiting = "waiting…" // for the models
 	}
 	opt.Amplify = gain(c.settings.Attack, samples)
@@ -368,6 +373,9 @@ func (g *galleryView) toolbar(gtx layout.Context) {
 // always visible.
 func (c *CIFAR) accuracyLine() (string, color.NRGBA) {
 	s := c.snap
+	if s != nil && s.Err != nil && c.current() {
+		return "stopped: " + firstLine(s.Err), c.th.Error
+	}
 	if s == nil || s.Acc.N == 0 {
 		return "accuracy: not measured yet", c.th.Muted
 	}
