@@ -281,7 +281,9 @@ func TestEngineErrors(t *testing.T) {
 			}
 			// The error is not sticky: good settings recover.
 			e.Apply(base)
-			if snap := waitFor(t, e, ch, time.Minute, "recovery", final); snap.Err != nil {
+			if snap := waitFor(t, e, ch, time.Minute, "recovery", func(s *Snapshot) bool {
+				return s.Err != nil || (len(s.Samples) > 0 && s.Done == len(s.Samples))
+			}); snap.Err != nil {
 				t.Fatalf("after the error, good settings fail: %v", snap.Err)
 			}
 		})
