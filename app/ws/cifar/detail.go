@@ -158,7 +158,18 @@ func (d *detailView) start(w target) {
 		work()()
 		return
 	}
-	c.host.Go(func(context.Context) func() { return work() })
+	// The slider is interactive: its recomputation keeps the normal priority instead of
+	// queueing behind the engine's nice-19 workers (Host.Go's threads).
+	go func() {
+		apply := func() { d.running = false; c.host.Errorf("internal error recomputing sample %d", w.idx) }
+		defer func() {
+			if r := recover(); r != nil {
+				apply = func() { d.running = false; c.host.Errorf("internal error recomputing sample %d: %v", w.idx, r) }
+			}
+			c.host.Post(apply)
+		}()
+		apply = work()
+	}()
 }
 
 // cancelRun cancels a running recomputation.
