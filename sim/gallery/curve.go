@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/mflowlab/mflowlab/attack"
+	"github.com/mflowlab/mflowlab/internal/osprio"
 )
 
 // CurvePoints is the number of ε values of the case curve.
@@ -118,6 +119,10 @@ func (e *Engine) sweep(ctx context.Context, gen uint64, s Settings, m Models, po
 	return nil
 }
 
+// workers returns how many blocks are attacked at once: one per core (the app runs more Go
+// processors than cores so that frames need not wait for the Go scheduler).
+func workers() int { return max(1, min(runtime.GOMAXPROCS(0), runtime.NumCPU())) }
+
 // forBlocks runs fn(k) for k in [k0, k1) on every core and returns the first error.
 func forBlocks(ctx context.Context, k0, k1 int, fn func(k int) error) error {
 	var (
@@ -126,9 +131,9 @@ func forBlocks(ctx context.Context, k0, k1 int, fn func(k int) error) error {
 		next  = k0
 		first error
 	)
-	for w := 0; w < min(runtime.GOMAXPROCS(0), k1-k0); w++ {
+	for w := 0; w < min(workers(), k1-k0); w++ {
 		wg.Add(1)
-		go func() {
+		osprio.Go(func() {
 			defer wg.Done()
 			for {
 				mu.Lock()
@@ -148,7 +153,7 @@ func forBlocks(ctx context.Context, k0, k1 int, fn func(k int) error) error {
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if first != nil {

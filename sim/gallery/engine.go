@@ -10,6 +10,7 @@ import (
 
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
+	"github.com/mflowlab/mflowlab/internal/osprio"
 )
 
 // Engine is the gallery's background pipeline. Apply hands it settings; Snapshot returns the
@@ -62,7 +63,9 @@ type view struct {
 	advs   *advCache
 }
 
-// New starts an engine whose background work stops when ctx ends or Close is called.
+// New starts an engine whose background work stops when ctx ends or Close is called. The
+// work runs on threads of the lowest priority (internal/osprio), one attack per core, so a
+// window's frames come first.
 // cacheDir is mflowlab's cache folder (the default CNN goes to cacheDir/cnn, PCA fits to
 // cacheDir/pca; "" = DefaultCacheDir). notify, when not nil, is called from a background
 // goroutine after every new snapshot (e.g. the window's Invalidate); it should return quickly.
@@ -132,10 +135,10 @@ func (e *Engine) Apply(s Settings) {
 	e.jobStop = stop
 	gen := e.gen
 	e.wg.Add(1)
-	go func() {
+	osprio.Go(func() {
 		defer e.wg.Done()
 		e.runJob(ctx, gen, s)
-	}()
+	})
 	e.publishLocked()
 	e.mu.Unlock()
 	e.notifyNew()
@@ -162,7 +165,9 @@ func (e *Engine) Priority(idx []int) {
 // Snapshot returns the latest snapshot; never nil. It must not be modified.
 func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 
-// Close stops all background work and waits for it. The last snapshot stays readable.
+// Close stops the background work and waits for the attacks to end. Training the default
+// CNN stops too; a PCA fit or data load in progress cannot be interrupted and ends on its own
+// (a fit is still cached). The last snapshot stays readable.
 func (e *Engine) Close() {
 	e.mu.Lock()
 	e.closed = true

@@ -8,13 +8,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
+	"github.com/mflowlab/mflowlab/flow/imageflow"
 	"github.com/mflowlab/mflowlab/flow/nn"
+	"github.com/mflowlab/mflowlab/internal/osprio"
 	"github.com/mflowlab/mflowlab/sim/cifar"
 )
 
@@ -129,6 +130,7 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 			if err != nil {
 				return nil, err
 			}
+			m.Workers = 1 // the engine runs one block per core itself, on low-priority threads
 			name := "CNN " + filepath.Base(s.Classifier)
 			if info, _ := cnn.LoadInfo(s.Classifier); info != nil && info["eval_acc"] > 0 {
 				name += fmt.Sprintf(" (eval %.3f)", info["eval_acc"])
@@ -165,6 +167,7 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 		if err != nil {
 			return nil, err
 		}
+		m.Workers = 1
 		name := "default CNN"
 		if n := len(log); n > 0 && !math.IsNaN(log[n-1].EvalAccuracy) {
 			name += fmt.Sprintf(" (eval %.3f)", log[n-1].EvalAccuracy)
@@ -173,8 +176,15 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 	})
 	defT := e.task(gen, defKey, func(ctx context.Context, t *task) (any, error) {
 		t.report(e, "loading the defence", 0)
-		return LoadDefence(def, func() (*cifar.Set, error) { return awaitSet(ctx, loadTask(0, trainKey, cifar.Train)) },
+		d, err := LoadDefence(def, func() (*cifar.Set, error) { return awaitSet(ctx, loadTask(0, trainKey, cifar.Train)) },
 			filepath.Join(e.cache, "pca"), func(stage string, done float64) { t.report(e, "fitting PCA ("+stage+")", done) })
+		if err != nil {
+			return nil, err
+		}
+		if f, ok := d.Proj.(*imageflow.Model); ok {
+			f.Workers = 1
+		}
+		return d, nil
 	})
 
 	// The pool's images, as soon as the evaluation split is loaded.
@@ -315,9 +325,9 @@ func (e *Engine) attackPool(ctx context.Context, gen uint64, s Settings, m Model
 		once  sync.Once
 		first error
 	)
-	for w := 0; w < min(runtime.GOMAXPROCS(0), nb); w++ {
+	for w := 0; w < min(workers(), nb); w++ {
 		wg.Add(1)
-		go func() {
+		osprio.Go(func() {
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
@@ -350,7 +360,7 @@ func (e *Engine) attackPool(ctx context.Context, gen uint64, s Settings, m Model
 					st.progress = float64(done) / float64(len(st.samples))
 				})
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if first != nil && !errors.Is(first, context.Canceled) {

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/mflowlab/mflowlab/flow/cnn"
+	"github.com/mflowlab/mflowlab/internal/osprio"
 )
 
 // task is a shared piece of slow work (loading data, training the default CNN, fitting a
@@ -75,9 +76,9 @@ func (e *Engine) task(gen uint64, key string, fn func(ctx context.Context, t *ta
 	ctx, cancel := context.WithCancel(e.ctx)
 	t := &task{key: key, cancel: cancel, done: make(chan struct{})}
 	e.tasks[key] = t
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
+	// Close does not wait for tasks: a PCA fit or an archive's gunzip cannot be interrupted
+	// and finishes on its own (its cache file is written atomically).
+	osprio.Go(func() {
 		defer cancel()
 		defer e.pokeJob()
 		defer close(t.done)
@@ -87,7 +88,7 @@ func (e *Engine) task(gen uint64, key string, fn func(ctx context.Context, t *ta
 			}
 		}()
 		t.val, t.err = fn(ctx, t)
-	}()
+	})
 	return t
 }
 
