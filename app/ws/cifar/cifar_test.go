@@ -518,3 +518,34 @@ func TestStoppedEngineSaysWhy(t *testing.T) {
 		t.Fatal("a stopped engine's state is not ready for a screenshot")
 	}
 }
+
+// TestDetailInBackground runs the workspace as the window does (background raster and
+// recomputation): moving the slider twice quickly ends with the second position's sample
+// painted.
+func TestDetailInBackground(t *testing.T) {
+	f := newFake(10)
+	u := shell.New(context.Background(), shell.Options{}, Maker(Options{NewSource: func(context.Context, func()) Source { return f }}))
+	defer u.Close()
+	h := &harness{t: t, u: u, c: u.Workspace(ws.CIFAR).(*CIFAR), f: f, size: image.Pt(1000, 700)}
+	c := h.c
+	h.frame()
+	c.OpenDetail(4)
+	c.SetDetailEps(3.0 / 255)
+	h.frame()
+	c.SetDetailEps(20.0 / 255)
+	deadline := time.Now().Add(20 * time.Second)
+	for !c.Ready() {
+		if time.Now().After(deadline) {
+			t.Fatal("the detail view never showed ε = 20/255")
+		}
+		time.Sleep(5 * time.Millisecond)
+		h.frame()
+	}
+	s, ok := c.DetailSample()
+	if !ok || math.Abs(linf(s.Orig, s.Plain.Adv)-20) > 1e-3 {
+		t.Fatalf("shown sample at %.3f/255 (wanted %v), want 20/255", linf(s.Orig, s.Plain.Adv), ok)
+	}
+	if img, _ := c.Picture(); img == nil || !strings.Contains(c.gv.picKey, " 4 0.0784") {
+		t.Fatalf("the painted picture is %q, want the detail of sample 4 at 20/255", c.gv.picKey)
+	}
+}
