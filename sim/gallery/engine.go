@@ -104,11 +104,13 @@ func samePool(a, b Settings) bool {
 // Apply makes s the engine's settings without blocking: the work for the previous settings
 // is cancelled, what is still valid (loaded data, models, fits, the pool's images) is kept,
 // and the rest is recomputed in the background. Samples keep their previous results, marked
-// not ready, until recomputed. Applying the current settings again does nothing.
+// not ready, until recomputed. Applying the current settings again does nothing, unless they
+// ended in an error: then they are tried again (e.g. after the data was downloaded or a
+// checkpoint replaced).
 func (e *Engine) Apply(s Settings) {
 	s = Normalised(s)
 	e.mu.Lock()
-	if e.closed || (e.applied && s == e.set) {
+	if e.closed || (e.applied && s == e.set && e.st.err == nil) {
 		e.mu.Unlock()
 		return
 	}

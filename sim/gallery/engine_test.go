@@ -279,6 +279,13 @@ func TestEngineErrors(t *testing.T) {
 			if snap.Err == nil || !strings.Contains(snap.Err.Error(), c.want) || snap.Stage != "error" {
 				t.Fatalf("stage %q, error %v; want one naming %q", snap.Stage, snap.Err, c.want)
 			}
+			// The same settings again are tried again (and fail again).
+			v := snap.Version
+			e.Apply(s)
+			snap = waitFor(t, e, ch, time.Minute, "the error again", func(s *Snapshot) bool { return s.Version > v && s.Err != nil })
+			if !strings.Contains(snap.Err.Error(), c.want) {
+				t.Fatalf("retried: %v", snap.Err)
+			}
 			// The error is not sticky: good settings recover.
 			e.Apply(base)
 			if snap := waitFor(t, e, ch, time.Minute, "recovery", func(s *Snapshot) bool {
@@ -554,5 +561,35 @@ func TestEngineImageMFlowDefence(t *testing.T) {
 	}
 	if snap.Acc != acc {
 		t.Errorf("accuracy\n got %+v\nwant %+v", snap.Acc, acc)
+	}
+}
+
+func TestEngineRetriesWhenTheDataArrives(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cifar10")
+	ck, _ := tinyCNN(t)
+	e, ch := watch(t, "")
+	s := Settings{Images: dir, Classifier: ck, Defence: "pca:4", Attack: pgd(8, 1), Pool: 6}
+	e.Apply(s)
+	snap := waitFor(t, e, ch, time.Minute, "an error", func(s *Snapshot) bool { return s.Err != nil })
+	if !strings.Contains(snap.Err.Error(), dir) {
+		t.Errorf("error %v does not name %s", snap.Err, dir)
+	}
+	// The data arrives (a download finished): the same settings now work.
+	raw, err := os.ReadFile(tinyCIFAR(t, 50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, cifar.TestBatch), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.Apply(s)
+	snap = waitFor(t, e, ch, time.Minute, "the gallery", func(s *Snapshot) bool {
+		return s.Err != nil || (len(s.Samples) == 6 && s.Done == 6)
+	})
+	if snap.Err != nil {
+		t.Fatal(snap.Err)
 	}
 }
