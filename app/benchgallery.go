@@ -106,7 +106,8 @@ func runBenchGallery(env *cli.Env, args []string) error {
 			return err
 		}
 	}
-	var ds, refreshes []time.Duration
+	var ds []time.Duration
+	before := len(c.Refreshes())
 	base := st.Attack.Eps
 	last, k := time.Now(), 0
 	t0 := time.Now()
@@ -115,9 +116,6 @@ func runBenchGallery(env *cli.Env, args []string) error {
 			return err
 		}
 		if time.Since(last) >= *every {
-			if d, ok := c.LastRefresh(); ok && k > 0 {
-				refreshes = append(refreshes, d)
-			}
 			k++
 			s := c.Settings()
 			s.Attack.Eps = base
@@ -140,6 +138,8 @@ func runBenchGallery(env *cli.Env, args []string) error {
 		ds = append(ds, d)
 	}
 	wall := time.Since(t0)
+	refreshes := c.Refreshes()[before:]
+	fmt.Fprintf(env.Stderr, "bench --gallery: window: %d ε changes, page refreshed after %v\n", k, refreshes)
 	slices.Sort(ds)
 	win := "NaN"
 	if len(refreshes) > 0 {

@@ -2,6 +2,7 @@ package cifar
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -39,6 +40,7 @@ type refreshClock struct {
 	at   time.Time // when settings were applied, zero when not waiting
 	last time.Duration
 	have bool
+	all  []time.Duration // every refresh measured
 }
 
 // start begins a measurement.
@@ -55,6 +57,7 @@ func (r *refreshClock) seen(s *Snapshot, idx []int, now time.Time) {
 		}
 	}
 	r.last, r.have, r.at = now.Sub(r.at), true, time.Time{}
+	r.all = append(r.all, r.last)
 }
 
 // Last returns the last refresh time and whether there was one.
@@ -69,6 +72,9 @@ func (r *refreshClock) String() string {
 	}
 	return fmt.Sprintf("%.0f ms", float64(r.last.Microseconds())/1e3)
 }
+
+// Refreshes returns every refresh time measured so far, the first (the engine's start) included.
+func (c *CIFAR) Refreshes() []time.Duration { return slices.Clone(c.refresh.all) }
 
 // LastRefresh returns the time from the last Apply until the visible page was ready, as
 // the frames saw it, and whether it was measured.
