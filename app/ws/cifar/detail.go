@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strings"
 
 	"gioui.org/layout"
 	"gioui.org/op"
@@ -126,7 +127,21 @@ func (d *detailView) update(gtx layout.Context) {
 		}
 		return
 	}
-	d.start(w)
+	if d.canStart() {
+		d.start(w)
+	}
+}
+
+// canStart reports whether the engine can recompute the sample now: it shows the current
+// settings without an error, the sample is in its pool and the models are loaded (it is
+// attacking or done). A session restored before the pool was drawn waits here.
+func (d *detailView) canStart() bool {
+	c := d.c
+	s := c.snap
+	if s == nil || !c.current() || s.Err != nil || d.idx >= len(s.Samples) {
+		return false
+	}
+	return s.Done > 0 || s.Stage == "ready" || strings.HasPrefix(s.Stage, "attacking")
 }
 
 // start recomputes w in the background (on the frame's goroutine in sync mode).
