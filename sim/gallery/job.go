@@ -132,8 +132,8 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 			}
 			m.Workers = 1 // the engine runs one block per core itself, on low-priority threads
 			name := "CNN " + filepath.Base(s.Classifier)
-			if info, _ := cnn.LoadInfo(s.Classifier); info != nil && info["eval_acc"] > 0 {
-				name += fmt.Sprintf(" (eval %.3f)", info["eval_acc"])
+			if info, _ := cnn.LoadInfo(s.Classifier); info != nil && info["eval_accuracy"] > 0 {
+				name += fmt.Sprintf(" (eval %.3f)", info["eval_accuracy"])
 			}
 			return &cnnResult{model: m, name: name}, nil
 		}

@@ -181,13 +181,13 @@ func DefaultCNN(ctx context.Context, cacheDir string, train, eval *cifar.Set, pr
 	if err != nil {
 		return nil, nil, note, err
 	}
-	info := map[string]float64{"epochs": float64(cfg.Epochs), "seed": float64(cfg.Seed), "train_secs": time.Since(start).Seconds(),
-		"train_images": float64(train.Len())}
+	info := map[string]float64{"epochs": float64(cfg.Epochs), "seed": float64(cfg.Seed), "batch": float64(cfg.Batch), "lr": cfg.LR,
+		"train_secs": time.Since(start).Seconds(), "train_images": float64(train.Len())}
 	for _, p := range log {
 		info[fmt.Sprintf("loss_%d", p.Epoch)] = p.Loss
 		if !math.IsNaN(p.EvalAccuracy) {
-			info[fmt.Sprintf("eval_acc_%d", p.Epoch)] = p.EvalAccuracy
-			info["eval_acc"] = p.EvalAccuracy
+			info[fmt.Sprintf("eval_accuracy_%d", p.Epoch)] = p.EvalAccuracy
+			info["eval_accuracy"] = p.EvalAccuracy
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -215,7 +215,7 @@ func logFromInfo(info map[string]float64) []cnn.Progress {
 		if !ok {
 			continue
 		}
-		acc, ok := info[fmt.Sprintf("eval_acc_%d", e)]
+		acc, ok := info[fmt.Sprintf("eval_accuracy_%d", e)]
 		if !ok {
 			acc = math.NaN()
 		}
