@@ -593,3 +593,64 @@ func TestEngineRetriesWhenTheDataArrives(t *testing.T) {
 		t.Fatal(snap.Err)
 	}
 }
+
+func TestCurveEpsAndAttackParams(t *testing.T) {
+	eps := CurveEps(8.0 / 255)
+	if len(eps) != CurvePoints || eps[0] != 0 || eps[(CurvePoints-1)/2] != 8.0/255 || eps[CurvePoints-1] != 16.0/255 {
+		t.Errorf("CurveEps(8/255) = %v", eps)
+	}
+	if z := CurveEps(0); z[0] != 0 || z[CurvePoints-1] != 16.0/255 {
+		t.Errorf("CurveEps(0) = %v", z)
+	}
+	base := attack.Params{Kind: attack.PGD, Eps: 8.0 / 255, Steps: 10, Alpha: 2.0 / 255, RandomStart: true}
+	if p := AttackParams(base, 4.0/255); p.Alpha != 1.0/255 || p.Eps != 4.0/255 || p.Box == nil || p.Validate() != nil {
+		t.Errorf("α scaled with ε: %+v", p)
+	}
+	base.Alpha = 0
+	if p := AttackParams(base, 4.0/255); p.Alpha != 2.5*4.0/255/10 {
+		t.Errorf("default α: %v", p.Alpha)
+	}
+	if p := AttackParams(base, 0); p.Validate() != nil {
+		t.Errorf("ε = 0: %v", p.Validate())
+	}
+	f := AttackParams(attack.Params{Kind: attack.FGSM, Eps: 0.1, Steps: 10, Alpha: 1, RandomStart: true}, 0.05)
+	if f.Validate() != nil || f.RandomStart || f.Eps != 0.05 {
+		t.Errorf("FGSM: %+v, %v", f, f.Validate())
+	}
+}
+
+func TestApplyKeepsStaleResultsUntilRecomputed(t *testing.T) {
+	data := tinyCIFAR(t, 50)
+	ck, _ := tinyCNN(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan struct{}, 1)
+	e := New(ctx, testCache, func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	})
+	defer e.Close()
+	a := Settings{Images: data, Classifier: ck, Defence: "pca:4", Attack: pgd(8, 1), Pool: 10}
+	e.Apply(a)
+	waitFor(t, e, ch, time.Minute, "the pool", func(s *Snapshot) bool { return s.Err != nil || (len(s.Samples) == 10 && s.Done == 10) })
+	cancel() // nothing more is computed: what Apply publishes stays
+	b := a
+	b.Attack = pgd(2, 1)
+	e.Apply(b)
+	time.Sleep(50 * time.Millisecond)
+	s := e.Snapshot()
+	if s.Settings != Normalised(b) || s.Done != 0 || len(s.Samples) != 10 || s.Acc.N != 0 {
+		t.Fatalf("after Apply: settings b %v, %d done of %d, accuracy over %d", s.Settings == Normalised(b), s.Done, len(s.Samples), s.Acc.N)
+	}
+	for i, smp := range s.Samples {
+		if smp.Ready || smp.Plain.Adv == nil || smp.Orig == nil {
+			t.Fatalf("sample %d: ready %v, old adversarial kept %v", i, smp.Ready, smp.Plain.Adv != nil)
+		}
+	}
+	b.Seed = 99 // another pool: nothing to keep
+	e.Apply(b)
+	if s := e.Snapshot(); len(s.Samples) != 0 {
+		t.Errorf("a new pool keeps %d old samples", len(s.Samples))
+	}
+}
