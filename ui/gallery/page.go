@@ -194,7 +194,11 @@ func drawSlot(r *plane.Renderer, dst *image.RGBA, l PageLayout, i int, s *Sample
 			if (k > 0 && s.Pending()) || p.Class < 0 {
 				continue // not computed yet
 			}
-			text = fmt.Sprintf("%s %.0f%%", className(opt.Classes, p.Class), 100*p.Conf)
+			name := className(opt.Classes, p.Class)
+			text = fmt.Sprintf("%s %.0f%%", name, 100*p.Conf)
+			if tw, _ := r.MeasureText(text, l.Text*0.85); tw > float32(l.Tile+l.Gap-1) {
+				text = fmt.Sprintf("%s %.0f%%", shortName(name), 100*p.Conf) // keep it legible
+			}
 			col = wrong
 			if p.Class == s.Label {
 				col = right
@@ -206,6 +210,17 @@ func drawSlot(r *plane.Renderer, dst *image.RGBA, l PageLayout, i int, s *Sample
 		size := fit(r, text, l.Text*0.95, float32(l.Tile+l.Gap-1))
 		r.DrawText(dst, cx, cy, text, plane.TextStyle{Size: size, Color: col, Align: plane.AlignCenter, Middle: true})
 	}
+}
+
+// shortName abbreviates CIFAR-10's two long class names for narrow captions.
+func shortName(name string) string {
+	switch name {
+	case "automobile":
+		return "car"
+	case "airplane":
+		return "plane"
+	}
+	return name
 }
 
 // DrawImageRect draws the image px (Pixels values in [0, 1]) scaled to fill rect with
