@@ -30,9 +30,11 @@ import (
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/attack"
+	"github.com/mflowlab/mflowlab/flow/cnn"
 	"github.com/mflowlab/mflowlab/sim/cifar"
 	sgal "github.com/mflowlab/mflowlab/sim/gallery"
 	"github.com/mflowlab/mflowlab/ui/gallery"
+	"github.com/mflowlab/mflowlab/ui/grid"
 )
 
 // fake is a stand-in engine: a pool of n synthetic samples whose adversarial image is the
@@ -547,5 +549,31 @@ func TestDetailInBackground(t *testing.T) {
 	}
 	if img, _ := c.Picture(); img == nil || !strings.Contains(c.gv.picKey, " 4 0.0784") {
 		t.Fatalf("the painted picture is %q, want the detail of sample 4 at 20/255", c.gv.picKey)
+	}
+}
+
+// TestAccuracyChartFallsBackToLoss checks the CNN chart: the eval accuracy when recorded,
+// the loss when not (both draw a line in the run colour).
+func TestAccuracyChartFallsBackToLoss(t *testing.T) {
+	inked := func(img *image.RGBA) int {
+		n := 0
+		c := grid.RunColour(0)
+		for i := 0; i+3 < len(img.Pix); i += 4 {
+			if img.Pix[i] == c.R && img.Pix[i+1] == c.G && img.Pix[i+2] == c.B {
+				n++
+			}
+		}
+		return n
+	}
+	var withAcc, without []cnn.Progress
+	for e := 1; e <= 5; e++ {
+		withAcc = append(withAcc, cnn.Progress{Epoch: e, Epochs: 15, EpochDone: true, Loss: 2 / float64(e), EvalAccuracy: 0.3 + 0.05*float64(e)})
+		without = append(without, cnn.Progress{Epoch: e, Epochs: 15, EpochDone: true, Loss: 2 / float64(e), EvalAccuracy: math.NaN()})
+	}
+	if n := inked(accuracyChart(withAcc, 300, 110, 1)); n < 30 {
+		t.Fatalf("accuracy chart has %d line pixels", n)
+	}
+	if n := inked(accuracyChart(without, 300, 110, 1)); n < 30 {
+		t.Fatalf("loss fallback chart has %d line pixels", n)
 	}
 }

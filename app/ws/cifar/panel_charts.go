@@ -235,17 +235,31 @@ func (g *gallerySection) applySeed() {
 	c.Apply(s)
 }
 
-// accuracyChart draws the default CNN's training history: the eval accuracy per epoch.
+// accuracyChart draws the default CNN's training history: the eval accuracy per epoch, or
+// the training loss when no accuracy was recorded (a checkpoint without evaluation data).
 func accuracyChart(log []cnn.Progress, w, h int, scale float32) *image.RGBA {
 	acc := grid.Series{Colour: grid.RunColour(0), Bold: true}
+	loss := acc
 	epochs := 1
 	for _, p := range log {
 		epochs = max(epochs, p.Epochs)
-		if p.EpochDone && !math.IsNaN(p.EvalAccuracy) {
+		if !p.EpochDone {
+			continue
+		}
+		if !math.IsNaN(p.EvalAccuracy) {
 			acc.X = append(acc.X, float64(p.Epoch))
 			acc.Y = append(acc.Y, p.EvalAccuracy)
 		}
+		if !math.IsNaN(p.Loss) && !math.IsInf(p.Loss, 0) {
+			loss.X = append(loss.X, float64(p.Epoch))
+			loss.Y = append(loss.Y, p.Loss)
+		}
 	}
-	return grid.Lines(plane.NewRenderer(), []grid.Series{acc}, grid.LinesOptions{W: w, H: h, Scale: scale,
+	r := plane.NewRenderer()
+	if len(acc.X) == 0 && len(loss.X) > 0 {
+		return grid.Lines(r, []grid.Series{loss}, grid.LinesOptions{W: w, H: h, Scale: scale,
+			Title: "CNN training loss per epoch", XMax: float64(epochs), XMark: -1})
+	}
+	return grid.Lines(r, []grid.Series{acc}, grid.LinesOptions{W: w, H: h, Scale: scale,
 		Title: "CNN eval accuracy per epoch", XMax: float64(epochs), YMin: 0, YMax: 1, XMark: -1})
 }
