@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
 	"github.com/mflowlab/mflowlab/flow/nn"
+	"github.com/mflowlab/mflowlab/internal/osprio"
 )
 
 // Models is what the gallery attacks: the bare CNN and the projection defence.
@@ -92,7 +94,7 @@ func runAttack(ctx context.Context, clf attack.Classifier, x nn.Mat, y []int32, 
 // predictions and cases. It returns ctx's error when cancelled, and the attack's error for
 // bad parameters or data.
 func ComputeBlock(ctx context.Context, m Models, x nn.Mat, y []int32, p attack.Params, adaptive bool, out []Sample) error {
-	return computeBlock(ctx, m, x, y, p, adaptive, out, nil, blockKeys{})
+	return computeBlock(ctx, m, x, y, p, adaptive, false, out, nil, blockKeys{})
 }
 
 // blockKeys name a block's attacks in an advCache ("" = not cached): everything the attack's
@@ -116,21 +118,46 @@ func cachedAttack(ctx context.Context, cache *advCache, key string, clf attack.C
 	return adv, err
 }
 
-// computeBlock is ComputeBlock reusing the attacks kept in cache under keys.
-func computeBlock(ctx context.Context, m Models, x nn.Mat, y []int32, p attack.Params, adaptive bool, out []Sample, cache *advCache, keys blockKeys) error {
+// computeBlock is ComputeBlock reusing the attacks kept in cache under keys; with concurrent
+// set, the adaptive attack runs on a second thread beside the non-adaptive one (Detail: one
+// block, the user waiting).
+func computeBlock(ctx context.Context, m Models, x nn.Mat, y []int32, p attack.Params, adaptive, concurrent bool, out []Sample, cache *advCache, keys blockKeys) error {
 	n := x.Rows
 	if len(y) != n || len(out) != n {
 		panic(fmt.Sprintf("gallery: ComputeBlock of %d rows with %d labels into %d samples", n, len(y), len(out)))
 	}
+	var (
+		advA nn.Mat
+		errA error
+		wg   sync.WaitGroup
+	)
+	adaptiveAttack := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				errA = panicError(r)
+			}
+		}()
+		advA, errA = cachedAttack(ctx, cache, keys.adaptive, attack.Defended{Clf: m.CNN, Proj: m.Proj}, x, y, p)
+	}
+	if adaptive && concurrent {
+		wg.Add(1)
+		osprio.Go(func() {
+			defer wg.Done()
+			adaptiveAttack()
+		})
+	}
 	adv, err := cachedAttack(ctx, cache, keys.plain, m.CNN, x, y, p)
+	wg.Wait()
 	if err != nil {
 		return err
 	}
 	parts := []nn.Mat{x, adv}
 	if adaptive {
-		advA, err := cachedAttack(ctx, cache, keys.adaptive, attack.Defended{Clf: m.CNN, Proj: m.Proj}, x, y, p)
-		if err != nil {
-			return err
+		if !concurrent {
+			adaptiveAttack()
+		}
+		if errA != nil {
+			return errA
 		}
 		parts = append(parts, advA)
 	}

@@ -89,12 +89,15 @@ func (e *Engine) sweep(ctx context.Context, gen uint64, s Settings, m Models, po
 				return err
 			}
 			err := forBlocks(ctx, pass[0], pass[1], func(k int) error {
+				if !e.yield(ctx) {
+					return ctx.Err()
+				}
 				r0, r1 := k*BlockSize, min(len(pool), (k+1)*BlockSize)
 				out := append([]Sample(nil), pool[r0:r1]...)
 				x, y := poolMat(out)
 				q := p
 				q.Seed = BlockSeed(s.Seed, k)
-				if err := computeBlock(ctx, m, x, y, q, true, out, e.advs, keys(k)); err != nil {
+				if err := computeBlock(ctx, m, x, y, q, true, false, out, e.advs, keys(k)); err != nil {
 					return err
 				}
 				mu.Lock()

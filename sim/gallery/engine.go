@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
@@ -24,6 +25,9 @@ type Engine struct {
 	wg     sync.WaitGroup
 	poke   chan struct{} // a task made progress
 	advs   *advCache     // recent adversarial blocks, reused when settings come back
+	// details counts the Detail calls running: the background blocks wait for them, so that
+	// the user's detail view gets the cores.
+	details atomic.Int32
 
 	mu      sync.Mutex
 	closed  bool
@@ -178,6 +182,19 @@ func (e *Engine) Close() {
 	e.wg.Wait()
 }
 
+// yield waits while a Detail call runs (the background gives it the cores); false when ctx
+// ended.
+func (e *Engine) yield(ctx context.Context) bool {
+	for e.details.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return ctx.Err() == nil
+}
+
 // update applies f to the state when job gen is still the current one and publishes a new
 // snapshot; it reports whether the job is current.
 func (e *Engine) update(gen uint64, f func(st *state)) bool {
@@ -245,6 +262,8 @@ func (e *Engine) Detail(ctx context.Context, i int, eps float64, adaptive bool) 
 	if v == nil {
 		return nil, errors.New("gallery: the models are not ready yet")
 	}
+	e.details.Add(1)
+	defer e.details.Add(-1)
 	if i < 0 || i >= len(v.pool) {
 		return nil, fmt.Errorf("gallery: sample %d out of range [0, %d)", i, len(v.pool))
 	}
@@ -275,7 +294,7 @@ func recompute(ctx context.Context, v *view, i int, eps float64, adaptive bool) 
 	r0, r1 := k*BlockSize, min(len(v.pool), (k+1)*BlockSize)
 	out := append([]Sample(nil), v.pool[r0:r1]...)
 	x, y := poolMat(out)
-	if err := computeBlock(ctx, v.models, x, y, p, adaptive, out, v.advs, v.keys(k)); err != nil {
+	if err := computeBlock(ctx, v.models, x, y, p, adaptive, true, out, v.advs, v.keys(k)); err != nil {
 		return nil, err
 	}
 	return &out[i-r0], nil

@@ -335,6 +335,9 @@ func (e *Engine) attackPool(ctx context.Context, gen uint64, s Settings, m Model
 				}
 			}()
 			for {
+				if !e.yield(ctx) {
+					return
+				}
 				k := e.nextBlock(gen, claimed, len(pool))
 				if k < 0 || ctx.Err() != nil {
 					return
@@ -344,7 +347,7 @@ func (e *Engine) attackPool(ctx context.Context, gen uint64, s Settings, m Model
 				x, y := poolMat(out)
 				q := p
 				q.Seed = BlockSeed(s.Seed, k)
-				if err := computeBlock(ctx, m, x, y, q, true, out, e.advs, keys(k)); err != nil {
+				if err := computeBlock(ctx, m, x, y, q, true, false, out, e.advs, keys(k)); err != nil {
 					once.Do(func() { first = err; cancel() })
 					return
 				}
