@@ -654,3 +654,38 @@ func TestApplyKeepsStaleResultsUntilRecomputed(t *testing.T) {
 		t.Errorf("a new pool keeps %d old samples", len(s.Samples))
 	}
 }
+
+func TestCorruptPCAFitIsRefitted(t *testing.T) {
+	data := tinyCIFAR(t, 50)
+	ck, _ := tinyCNN(t)
+	cache := t.TempDir()
+	s := Settings{Images: data, Classifier: ck, Defence: "pca:4", Attack: pgd(8, 1), Pool: 6}
+	run := func() *Snapshot {
+		e, ch := watch(t, cache)
+		e.Apply(s)
+		snap := waitFor(t, e, ch, time.Minute, "the gallery", func(s *Snapshot) bool { return s.Err != nil || (len(s.Samples) == 6 && s.Done == 6) })
+		if snap.Err != nil {
+			t.Fatal(snap.Err)
+		}
+		return snap
+	}
+	first := run()
+	files, _ := filepath.Glob(filepath.Join(cache, "pca", "pca-*.mfl"))
+	if len(files) != 1 {
+		t.Fatalf("PCA cache files: %v", files)
+	}
+	raw, _ := os.ReadFile(files[0])
+	if err := os.WriteFile(files[0], raw[:len(raw)/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := run()
+	if !strings.Contains(second.Message, "set aside") || second.Acc != first.Acc {
+		t.Errorf("message %q; accuracy %+v, first %+v", second.Message, second.Acc, first.Acc)
+	}
+	if _, err := os.Stat(files[0] + ".bad"); err != nil {
+		t.Errorf("the corrupt fit was not set aside: %v", err)
+	}
+	if third := run(); third.Message != "" {
+		t.Errorf("the refitted cache gives the message %q", third.Message)
+	}
+}

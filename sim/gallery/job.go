@@ -176,8 +176,21 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 	})
 	defT := e.task(gen, defKey, func(ctx context.Context, t *task) (any, error) {
 		t.report(e, "loading the defence", 0)
-		d, err := LoadDefence(def, func() (*cifar.Set, error) { return awaitSet(ctx, loadTask(0, trainKey, cifar.Train)) },
-			filepath.Join(e.cache, "pca"), func(stage string, done float64) { t.report(e, "fitting PCA ("+stage+")", done) })
+		train := func() (*cifar.Set, error) { return awaitSet(ctx, loadTask(0, trainKey, cifar.Train)) }
+		dir := filepath.Join(e.cache, "pca")
+		load := func() (*LoadedDefence, error) {
+			return LoadDefence(def, train, dir, func(stage string, done float64) { t.report(e, "fitting PCA ("+stage+")", done) })
+		}
+		d, err := load()
+		if err != nil && def.Kind == "pca" {
+			// A cached fit that does not load is set aside and refitted, as the default CNN is.
+			if note := setAsideBadFit(dir, train); note != "" {
+				t.mu.Lock()
+				t.note = note
+				t.mu.Unlock()
+				d, err = load()
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +241,8 @@ func (e *Engine) runJob(ctx context.Context, gen uint64, s Settings) {
 	models := Models{CNN: cr.model, Proj: dl.Proj}
 	if !e.update(gen, func(st *state) {
 		st.models = cr.name + " · " + dl.Name
-		st.cnnLog, st.message = cr.log, cr.note
+		_, _, _, defNote := defT.status()
+		st.cnnLog, st.message = cr.log, joinNote(cr.note, defNote)
 		e.view = &view{set: s, models: models, pool: images, keys: keys, advs: e.advs}
 		st.stage, st.progress = fmt.Sprintf("attacking 0/%d", len(images)), 0
 	}) {

@@ -132,6 +132,27 @@ func LoadDefence(d Defence, train func() (*cifar.Set, error), pcaCache string, p
 		CachePath: pca.CachePath(pcaCache, b.Key), Fit: b}, nil
 }
 
+// setAsideBadFit renames the cached PCA fit of the training images to *.bad when it exists
+// but does not load, and says so; "" when there is no such file (the error was another).
+func setAsideBadFit(dir string, train func() (*cifar.Set, error)) string {
+	set, err := train()
+	if err != nil {
+		return ""
+	}
+	path := pca.CachePath(dir, pca.DataKey(set.Images))
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	_, lerr := pca.Load(path)
+	if lerr == nil {
+		return ""
+	}
+	if err := os.Rename(path, path+".bad"); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("the cached PCA fit did not load (%v); set aside as %s.bad and refitted", lerr, filepath.Base(path))
+}
+
 // DefaultCNNConfig is the recipe of the default CNN: cnn.DefaultTrainConfig with seed 1.
 func DefaultCNNConfig() cnn.TrainConfig {
 	c := cnn.DefaultTrainConfig()
