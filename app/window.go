@@ -32,6 +32,8 @@ func Main(args []string) {
 	fs.BoolVar(&o.paused, "paused", false, "start with training paused")
 	fs.BoolVar(&o.allLayers, "all-layers", false, "start with every plane layer on (projection field and density too)")
 	fs.StringVar(&o.workspace, "workspace", ws.Plane, "workspace shown first: "+workspaceNames())
+	fs.StringVar(&o.images, "images", "", "CIFAR-10 tab: its data (a folder, a .bin batch or cifar-10-binary.tar.gz) instead of the usual places")
+	fs.StringVar(&o.cnn, "cnn", "", "CIFAR-10 tab: this CNN checkpoint (.mfl or .pt) instead of the cached default CNN")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
@@ -61,6 +63,7 @@ func Main(args []string) {
 // windowOptions are the app's command-line flags.
 type windowOptions struct {
 	flow, clf, session, workspace string
+	images, cnn                   string // the CIFAR-10 tab's data and CNN
 	paused, allLayers             bool
 }
 
@@ -85,6 +88,12 @@ func runWindow(ctx context.Context, o windowOptions) error {
 	}
 	if o.flow != "" {
 		p.LoadFlow(o.flow)
+	}
+	if o.images != "" || o.cnn != "" {
+		c := u.Workspace(ws.CIFAR).(*cifar.CIFAR) // kept until the tab is first shown
+		s := c.Settings()
+		s.Images, s.Classifier = o.images, o.cnn
+		c.Apply(s)
 	}
 	u.Show(o.workspace, nil)
 	if o.session != "" {
