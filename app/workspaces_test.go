@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"image"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/mflowlab/mflowlab/app/shell"
 	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/cifar"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
 	"github.com/mflowlab/mflowlab/app/ws/runs"
 )
@@ -59,5 +61,46 @@ func TestWorkspaceKeys(t *testing.T) {
 		if !knownWorkspace(n) || u.Workspace(n) == nil {
 			t.Errorf("workspace %q not in the app", n)
 		}
+	}
+}
+
+// TestSessionKeepsTheCIFARTab saves the whole app's state with the CIFAR-10 tab set up and
+// loads it into a new app: the tab's settings, adaptive mode and detail view come back, and
+// the session opens on it.
+func TestSessionKeepsTheCIFARTab(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	t.Setenv("MFLOWLAB_SHARED", filepath.Join(dir, "none"))
+	mk := func() (*shell.UI, *cifar.CIFAR) {
+		u := newShell(context.Background(), shell.Options{Sync: true}, plane.Options{Paused: true}, runs.Options{Paused: true})
+		t.Cleanup(u.Close)
+		return u, u.Workspace(ws.CIFAR).(*cifar.CIFAR)
+	}
+	u, c := mk()
+	s := c.Settings()
+	s.Defence, s.Seed, s.Attack.Eps, s.Attack.Alpha = "pca:16", 7, 4.0/255, 1.0/255
+	c.Apply(s)
+	c.SetAdaptive(true)
+	u.Show(ws.CIFAR, nil)
+	path := filepath.Join(dir, "lab.mflsession")
+	u.SaveSession(path) // written in the background
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if _, err := os.Stat(path); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			text, _ := u.Status()
+			t.Fatalf("the session was not written: %s", text)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	u2, c2 := mk()
+	if err := u2.LoadSessionNow(path); err != nil {
+		t.Fatal(err)
+	}
+	got := c2.Settings()
+	if got.Defence != "pca:16" || got.Seed != 7 || got.Attack.Eps != 4.0/255 || u2.Shown() != ws.CIFAR {
+		t.Fatalf("restored %+v, shown %q", got, u2.Shown())
 	}
 }
