@@ -65,8 +65,8 @@ func TestWorkspaceKeys(t *testing.T) {
 }
 
 // TestSessionKeepsTheCIFARTab saves the whole app's state with the CIFAR-10 tab set up and
-// loads it into a new app: the tab's settings, adaptive mode and detail view come back, and
-// the session opens on it.
+// loads it into a new app: the tab's settings come back (its filters and detail view are
+// checked in app/ws/cifar), and the session opens on it.
 func TestSessionKeepsTheCIFARTab(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
