@@ -63,6 +63,7 @@ func (r *refreshClock) seen(s *Snapshot, idx []int, now time.Time) {
 // Last returns the last refresh time and whether there was one.
 func (r *refreshClock) Last() (time.Duration, bool) { return r.last, r.have }
 
+// String writes the last refresh for the timing card ("…" while one is measured).
 func (r *refreshClock) String() string {
 	switch {
 	case !r.at.IsZero():
