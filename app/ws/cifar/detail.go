@@ -315,10 +315,11 @@ func (d *detailView) toolbar(f *widgets.Form, ln *widgets.Line) {
 	if rest < lw+f.Dp(80) {
 		return
 	}
-	x := f.X + f.W - rest
-	f.L.Text(fc, x, f.Y-f.Dp(5)-f.Dp(26)+(f.Dp(26)+fc.Ascent-fc.Descent)/2, label, th.Text, image.Rectangle{})
-	track := image.Rect(x+lw, f.Y-f.Dp(5)-f.Dp(26), f.X+f.W-f.Dp(4), f.Y-f.Dp(5))
-	d.slide(f, track)
+	// The line is the toolbar's first, 26 dp high: the form's cursor is already below it
+	// and its 5 dp gap.
+	x, top, h := f.X+f.W-rest, f.Y-f.Dp(5)-f.Dp(26), f.Dp(26)
+	f.L.Text(fc, x, top+(h+fc.Ascent-fc.Descent)/2, label, th.Text, image.Rectangle{})
+	d.slide(f, image.Rect(x+lw, top, f.X+f.W-f.Dp(4), top+h))
 }
 
 // slide draws the ε slider in track (surface pixels) and takes its drags.
