@@ -46,7 +46,11 @@ type Settings struct {
 type Snapshot struct {
 	Version  uint64
 	Settings Settings // the settings this snapshot shows (with defaults filled in)
-	Stage    string   // "looking for data" | "training CNN epoch 3/15" | "fitting PCA" | "attacking 96/240" | "ready" | "error"
+	// Stage is what the engine is doing: "waiting for settings", "starting", "looking for
+	// data", "loading data", "loading CNN", "loading the default CNN", "training CNN epoch
+	// 3/15", "loading the defence", "fitting PCA (covariance|eigenvectors)", "attacking
+	// 96/240", "ready" (the case curve may still be refined: Cases.Final) or "error" (Err).
+	Stage    string
 	Progress float64  // of the stage, 0..1
 	Err      error    // e.g. no data found: says where it looked (the UI offers download / browse)
 	Message  string   // a note that is not an error (e.g. "the cached CNN was corrupt; retraining")
