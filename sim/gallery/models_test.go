@@ -29,6 +29,10 @@ func TestEngineErrors(t *testing.T) {
 	if err := os.WriteFile(truncated, raw[:len(raw)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
+	truncatedData := filepath.Join(dir, "short.bin")
+	if raw, err := os.ReadFile(data); err != nil || os.WriteFile(truncatedData, raw[:len(raw)-100], 0o644) != nil {
+		t.Fatal("cannot write the truncated data file")
+	}
 	base := Settings{Images: data, Classifier: ck, Defence: "pca:4", Attack: pgd(8, 1), Pool: 10}
 	for _, c := range []struct {
 		name string
@@ -39,6 +43,7 @@ func TestEngineErrors(t *testing.T) {
 		{"truncated classifier", func(s *Settings) { s.Classifier = truncated }, truncated},
 		{"missing classifier", func(s *Settings) { s.Classifier = filepath.Join(dir, "none.mfl") }, "none.mfl"},
 		{"missing data", func(s *Settings) { s.Images = filepath.Join(dir, "nodata") }, "nodata"},
+		{"truncated data", func(s *Settings) { s.Images = truncatedData }, "short.bin"},
 		{"defence spec", func(s *Settings) { s.Defence = "pca:0" }, "pca:0"},
 		{"too many components", func(s *Settings) { s.Defence = "pca:3000" }, "3000"},
 		{"flow is a CNN", func(s *Settings) { s.Defence = "mflow:" + ck }, ck},
