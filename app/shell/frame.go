@@ -28,7 +28,7 @@ func (u *UI) SafeLayout(gtx layout.Context) {
 		sz := gtx.Constraints.Max
 		f := widgets.NewForm(gtx, u.th, &s, image.Point{}, sz.X, sz.Y, u.th.Window, gtx.Dp(40))
 		f.Gap(60)
-		f.Text(widgets.Bold, u.th.Body, u.th.Error, "⚠ "+u.status.text)
+		f.Text(widgets.Bold, u.th.Body, u.th.Error, "! "+u.status.text)
 		f.Caption("The window could not be drawn; the details are on standard error.")
 		s.Paint(gtx)
 	}()

@@ -93,7 +93,7 @@ func (u *UI) layoutStatus(gtx layout.Context, w ws.Workspace) {
 	text, c := st.text, th.Muted
 	fade := statusFade
 	if st.err {
-		c, text, fade = th.Error, "⚠ "+text, errorFade
+		c, text, fade = th.Error, "! "+text, errorFade
 	}
 	if text != "" && gtx.Now.Sub(st.at) > fade {
 		text = ""
@@ -102,7 +102,7 @@ func (u *UI) layoutStatus(gtx layout.Context, w ws.Workspace) {
 	}
 	note, warn := w.Status()
 	if text == "" && warn != "" {
-		text, c = "⚠ "+warn, th.Warn
+		text, c = "! "+warn, th.Warn
 	}
 	sz := gtx.Constraints.Max
 	f := widgets.NewForm(gtx, th, &u.statusS, image.Point{}, sz.X, sz.Y, th.Panel, gtx.Dp(12))
