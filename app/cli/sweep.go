@@ -289,7 +289,7 @@ func writeCasesPlot(path string, r *attack.SweepResult, title string, pixel bool
 		fmt.Sprintf("attack success %.1f %%,", 100*r.AttackRate(j)),
 		fmt.Sprintf("of which the defence undid %.1f %%", 100*r.UndoneShare(j)),
 		"",
-		fmt.Sprintf("%d points per ε, %d ε values", r.N, len(r.Eps)),
+		fmt.Sprintf("%d %s per ε, %d ε values", r.N, ax.items, len(r.Eps)),
 	}
 	var stripW vg.Length
 	for _, l := range caseLegend {
@@ -325,15 +325,16 @@ type epsAxis struct {
 	label string
 	scale float64
 	text  func(eps float64) string
+	items string // what was attacked: points or images
 }
 
 // newEpsAxis returns the ε axis of a Two Spirals sweep (ε as is) or, with pixel set, of an
 // image sweep: ε in grey levels (k on the axis means k/255) and ε* written as k/255.
 func newEpsAxis(pixel bool) epsAxis {
 	if pixel {
-		return epsAxis{label: "ε in grey levels (k means k/255)", scale: 255, text: pixelString}
+		return epsAxis{label: "ε in grey levels (k means k/255)", scale: 255, text: pixelString, items: "images"}
 	}
-	return epsAxis{label: "ε", scale: 1, text: func(e float64) string { return fmt.Sprintf("%.3f", e) }}
+	return epsAxis{label: "ε", scale: 1, text: func(e float64) string { return fmt.Sprintf("%.3f", e) }, items: "points"}
 }
 
 // stepTicks labels an axis at round steps, aiming for five to eight labels.
