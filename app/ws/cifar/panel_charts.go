@@ -103,6 +103,11 @@ func (s *casesSection) Form(f *widgets.Form) {
 		f.Caption("computed in the background once the gallery is ready")
 		return
 	}
+	if n := curvePoints(cc); n < 2 {
+		// one value of ε is not a curve: say what is being computed instead
+		f.Caption(fmt.Sprintf("computing the curve: %d of %d values of ε so far…", n, len(cc.Eps)))
+		return
+	}
 	w, h := f.W, f.Dp(170)
 	dpi := int(96 * float32(f.Dp(100)) / 100)
 	for _, k := range []struct {
@@ -117,7 +122,7 @@ func (s *casesSection) Form(f *widgets.Form) {
 		}
 		d := charts.CasesData{}
 		for i, e := range cc.Eps {
-			if i < len(k.counts) {
+			if i < len(k.counts) && i < len(cc.N) && cc.N[i] > 0 {
 				d.Eps = append(d.Eps, math.Round(e*255*100)/100)
 				d.Counts = append(d.Counts, k.counts[i])
 			}
@@ -138,11 +143,26 @@ func (s *casesSection) Paint(gtx layout.Context, org image.Point) {
 	s.adapt.paint(gtx, org)
 }
 
-// ready reports whether the charts show the newest curve.
+// curvePoints returns how many of the curve's ε values have counted images.
+func curvePoints(cc *CaseCurve) int {
+	n := 0
+	for i := range cc.Eps {
+		if i < len(cc.N) && cc.N[i] > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// ready reports whether the charts show the newest curve and that every value of ε has
+// been counted on some images (the first pass), so that headless screenshots show a curve.
 func (s *casesSection) ready() bool {
 	c := s.c
 	if c.snap == nil || c.snap.Cases == nil || len(c.snap.Cases.Eps) == 0 {
 		return true
+	}
+	if cc := c.snap.Cases; curvePoints(cc) < len(cc.Eps) && c.snap.Err == nil {
+		return false
 	}
 	return s.plain.ready() && s.adapt.ready()
 }
