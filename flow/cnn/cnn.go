@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
@@ -45,7 +46,34 @@ type Model struct {
 	// Workers bounds the goroutines a call uses; 0 means one per core. Results never
 	// depend on it.
 	Workers int
-	works   *workPool // scratch reused across calls (shared by clones)
+	works   *workPool  // scratch reused across calls (shared by clones)
+	prep    *prepCache // the kernels' form of the last parameters seen (shared by clones)
+}
+
+// prepCache keeps the kernels' form of the parameters for the last parameter values seen,
+// compared in full, so changing P in place is safe: attacks and the gallery call a model
+// thousands of times with the same weights, and preparing them (Winograd transforms,
+// transposes) took up to a third of their time.
+type prepCache struct {
+	mu sync.Mutex
+	p  []float32
+	pw *prepared // never modified once cached: callers may still hold an older one
+}
+
+// prepared returns the kernels' form of the current parameters for inference.
+func (m *Model) prepared() *prepared {
+	c := m.prep
+	if c == nil {
+		return m.prepare(nil)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pw != nil && slices.Equal(c.p, m.P) {
+		return c.pw
+	}
+	c.pw = m.prepare(nil)
+	c.p = append(c.p[:0], m.P...)
+	return c.pw
 }
 
 // workPool keeps idle workers' scratch between calls (a sync.Pool would drop it at every
@@ -85,7 +113,7 @@ func (m *Model) tgParts(tg []float32) [3][]float32 {
 
 // NewArch returns the architecture with zero parameters.
 func NewArch() *Model {
-	m := &Model{works: new(workPool)}
+	m := &Model{works: new(workPool), prep: new(prepCache)}
 	l := &m.Layout
 	m.C1 = nn.NewConv3(l, "c1", Channels, 32)
 	m.C2 = nn.NewConv3(l, "c2", 32, 64)

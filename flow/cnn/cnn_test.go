@@ -245,3 +245,39 @@ func TestStepMatchesGradientThenAdam(t *testing.T) {
 		}
 	}
 }
+
+// TestPreparedFollowsParameters checks that the cached kernel form of the weights follows
+// changes of P made in place: after a change the logits are those of a model built afresh
+// with the new parameters, and an unchanged P gives the same logits again.
+func TestPreparedFollowsParameters(t *testing.T) {
+	m := New(3)
+	x, _ := randomImages(3, 9)
+	before := m.Logits(x)
+	if again := m.Logits(x); !equalMat(before, again) {
+		t.Fatal("logits changed without a parameter change")
+	}
+	for i := range m.P {
+		m.P[i] *= 0.9
+	}
+	after := m.Logits(x)
+	fresh := NewArch()
+	copy(fresh.P, m.P)
+	if want := fresh.Logits(x); !equalMat(after, want) {
+		t.Fatal("after P changed in place, the logits are not those of a fresh model with the new P")
+	}
+	if equalMat(before, after) {
+		t.Fatal("scaling every parameter left the logits unchanged: the cached weights were used")
+	}
+}
+
+func equalMat(a, b nn.Mat) bool {
+	if a.Rows != b.Rows || a.Cols != b.Cols {
+		return false
+	}
+	for i := range a.Data {
+		if a.Data[i] != b.Data[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -82,7 +82,7 @@ func (m *Model) eachGroup(pw *prepared, x nn.Mat, fn func(v *worker, r0 int)) {
 // Logits returns the n×10 logits of the rows of x (pixels in [0, 1], channel-major).
 func (m *Model) Logits(x nn.Mat) nn.Mat {
 	checkInput("logits", x)
-	pw := m.prepare(nil)
+	pw := m.prepared()
 	out := nn.NewMat(x.Rows, Classes)
 	m.eachGroup(pw, x, func(v *worker, r0 int) {
 		m.forward(pw, v, false)
@@ -154,7 +154,7 @@ func (m *Model) LossGrad(x nn.Mat, y []int32) (loss []float32, gx nn.Mat) {
 			panic(fmt.Sprintf("cnn: label %d of row %d out of range [0, %d)", c, i, Classes))
 		}
 	}
-	pw := m.prepare(nil)
+	pw := m.prepared()
 	loss = make([]float32, x.Rows)
 	gx = nn.NewMat(x.Rows, Pixels)
 	m.eachGroup(pw, x, func(v *worker, r0 int) {
