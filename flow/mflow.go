@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mflowlab/mflowlab/internal/freelist"
+
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
 
@@ -68,14 +70,12 @@ const maxArenas = 2
 // fixed number of arenas (more callers at once allocate, and the extra arenas are dropped).
 // Every Arch has its own; ShareArenas lets many flows share one, so that their memory
 // follows the evaluations running at once rather than the number of flows.
-type ArenaPool struct {
-	mu   sync.Mutex
-	free []*nn.Arena
-	keep int
-}
+type ArenaPool struct{ list *freelist.List[nn.Arena] }
 
 // NewArenaPool returns a pool that keeps at most keep arenas (at least 1).
-func NewArenaPool(keep int) *ArenaPool { return &ArenaPool{keep: max(1, keep)} }
+func NewArenaPool(keep int) *ArenaPool {
+	return &ArenaPool{list: freelist.New(keep, func() *nn.Arena { return new(nn.Arena) })}
+}
 
 // ShareArenas makes every flow of this architecture take its evaluation scratch from p;
 // results never depend on it. Safe at any time, from any goroutine.
@@ -175,26 +175,9 @@ func (ar *Arch) pool() *ArenaPool {
 	return ar.arenas.Load()
 }
 
-func (ar *Arch) arena() *nn.Arena {
-	p := ar.pool()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if n := len(p.free); n > 0 {
-		a := p.free[n-1]
-		p.free = p.free[:n-1]
-		return a
-	}
-	return new(nn.Arena)
-}
+func (ar *Arch) arena() *nn.Arena { return ar.pool().list.Get() }
 
-func (ar *Arch) putArena(a *nn.Arena) {
-	p := ar.pool()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.free) < p.keep {
-		p.free = append(p.free, a)
-	}
-}
+func (ar *Arch) putArena(a *nn.Arena) { ar.pool().list.Put(a) }
 
 // parallelRows runs fn over [0, rows) in fixed chunks on up to Workers goroutines (one per
 // core when 0), each with its own arena (reset before every chunk; arenas are pooled across

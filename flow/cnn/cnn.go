@@ -17,6 +17,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/mflowlab/mflowlab/internal/freelist"
+
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
 
@@ -78,27 +80,10 @@ func (m *Model) prepared() *prepared {
 
 // workPool keeps idle workers' scratch between calls (a sync.Pool would drop it at every
 // garbage collection, and a worker is about 1.5 MB).
-type workPool struct {
-	mu   sync.Mutex
-	free []*worker
-}
+type workPool = freelist.List[worker]
 
-func (p *workPool) get() *worker {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if k := len(p.free); k > 0 {
-		w := p.free[k-1]
-		p.free = p.free[:k-1]
-		return w
-	}
-	return newWorker()
-}
-
-func (p *workPool) put(w *worker) {
-	p.mu.Lock()
-	p.free = append(p.free, w)
-	p.mu.Unlock()
-}
+// maxIdleWorkers bounds the idle workers kept (one per core is what calls use at once).
+const maxIdleWorkers = 16
 
 // tgLen is the length of the three convolutions' transformed gradients, concatenated.
 func (m *Model) tgLen() int {
@@ -113,7 +98,7 @@ func (m *Model) tgParts(tg []float32) [3][]float32 {
 
 // NewArch returns the architecture with zero parameters.
 func NewArch() *Model {
-	m := &Model{works: new(workPool), prep: new(prepCache)}
+	m := &Model{works: freelist.New(maxIdleWorkers, newWorker), prep: new(prepCache)}
 	l := &m.Layout
 	m.C1 = nn.NewConv3(l, "c1", Channels, 32)
 	m.C2 = nn.NewConv3(l, "c2", 32, 64)

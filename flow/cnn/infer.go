@@ -34,7 +34,7 @@ func (m *Model) parallel(tasks int, fn func(w *worker, task int)) {
 	}
 	var next atomic.Int64
 	run := func() {
-		w := pool.get()
+		w := pool.Get()
 		for {
 			t := int(next.Add(1) - 1)
 			if t >= tasks {
@@ -43,7 +43,7 @@ func (m *Model) parallel(tasks int, fn func(w *worker, task int)) {
 			w.ws.Reset()
 			fn(w, t)
 		}
-		pool.put(w)
+		pool.Put(w)
 	}
 	if nw == 1 {
 		run()

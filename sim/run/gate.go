@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/internal/freelist"
 )
 
 // gate is a fair counting semaphore: waiters get free slots in arrival order, so runs that
@@ -12,38 +13,23 @@ import (
 type gate struct {
 	mu      sync.Mutex
 	free    int
-	slots   int
 	waiters []chan struct{}
-	spare   []*flow.Workspace // training scratch lent with the slots, at most slots kept
-	arenas  *flow.ArenaPool   // evaluation scratch of every member's flows
+	spare   *freelist.List[flow.Workspace] // training scratch lent with the slots
+	arenas  *flow.ArenaPool                // evaluation scratch of every member's flows
 }
 
 func newGate(slots int) *gate {
 	slots = max(1, slots)
-	return &gate{free: slots, slots: slots, arenas: flow.NewArenaPool(slots + 2)}
+	return &gate{free: slots, arenas: flow.NewArenaPool(slots + 2),
+		spare: freelist.New(slots, func() *flow.Workspace { return flow.NewWorkspace(0) })}
 }
 
 // lend returns a training workspace for the holder of a slot: a pool's members share as many
 // workspaces as steps run at once (16 runs kept 16 batches of scratch, ~13 MB each, before).
-func (g *gate) lend() *flow.Workspace {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if n := len(g.spare); n > 0 {
-		w := g.spare[n-1]
-		g.spare = g.spare[:n-1]
-		return w
-	}
-	return flow.NewWorkspace(0)
-}
+func (g *gate) lend() *flow.Workspace { return g.spare.Get() }
 
 // giveBack returns a workspace from lend.
-func (g *gate) giveBack(w *flow.Workspace) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.spare) < g.slots {
-		g.spare = append(g.spare, w)
-	}
-}
+func (g *gate) giveBack(w *flow.Workspace) { g.spare.Put(w) }
 
 // acquire takes a slot, waiting in line; it returns false (holding nothing) when ctx ends first.
 func (g *gate) acquire(ctx context.Context) bool {
