@@ -99,19 +99,7 @@ func DrawDetail(r *plane.Renderer, dst *image.RGBA, d Detail, scale float32) {
 	preds := [4]*Pred{&s.OrigP, &s.AdvP, nil, &s.ProjP}
 	for k := range 4 {
 		rc := image.Rect(x0+k*(t+gap), ty, x0+k*(t+gap)+t, ty+t)
-		fillRect(dst, rc.Inset(-1), frame)
-		switch {
-		case k == 0:
-			DrawImageRect(dst, rc, s.Orig)
-		case s.Pending():
-			hatch(dst, rc)
-		case k == 1:
-			DrawImageRect(dst, rc, s.Adv)
-		case k == 2:
-			drawPerturbationRect(dst, rc, s.Orig, s.Adv, d.Amplify)
-		default:
-			DrawImageRect(dst, rc, s.Proj)
-		}
+		drawTile(dst, rc, s, k, d.Amplify)
 		cx := float32(rc.Min.X) + float32(t)/2
 		cy := float32(rc.Max.Y) + text*0.95
 		r.DrawText(dst, cx, cy, names[k], plane.TextStyle{Size: fit(r, names[k], small, float32(t+gap)), Color: softInk, Align: plane.AlignCenter, Middle: true})

@@ -159,19 +159,7 @@ func drawSlot(r *plane.Renderer, dst *image.RGBA, l PageLayout, i int, s *Sample
 	r.DrawText(dst, x+l.Text*1.7, mid, head, plane.TextStyle{Size: hs, Color: ink, Middle: true})
 	for k := range 4 {
 		tr := l.TileRect(i, k)
-		fillRect(dst, tr.Inset(-1), frame)
-		switch {
-		case k == 0:
-			DrawImageRect(dst, tr, s.Orig)
-		case s.Pending():
-			hatch(dst, tr)
-		case k == 1:
-			DrawImageRect(dst, tr, s.Adv)
-		case k == 2:
-			drawPerturbationRect(dst, tr, s.Orig, s.Adv, opt.Amplify)
-		default:
-			DrawImageRect(dst, tr, s.Proj)
-		}
+		drawTile(dst, tr, s, k, opt.Amplify)
 		if k > 0 && s.Stale && !s.Pending() {
 			veil(dst, tr)
 		}
@@ -256,6 +244,24 @@ func drawPlanesRect(dst *image.RGBA, rect image.Rectangle, v func(c, i int) uint
 			dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2], dst.Pix[o+3] = v(0, i), v(1, i), v(2, i), 255
 			o += 4
 		}
+	}
+}
+
+// drawTile draws tile k of s (original, adversarial, perturbation ×gain, projected) into r
+// with its frame; a pending sample's computed tiles are hatched.
+func drawTile(dst *image.RGBA, r image.Rectangle, s *Sample, k int, gain float32) {
+	fillRect(dst, r.Inset(-1), frame)
+	switch {
+	case k == 0:
+		DrawImageRect(dst, r, s.Orig)
+	case s.Pending():
+		hatch(dst, r)
+	case k == 1:
+		DrawImageRect(dst, r, s.Adv)
+	case k == 2:
+		drawPerturbationRect(dst, r, s.Orig, s.Adv, gain)
+	default:
+		DrawImageRect(dst, r, s.Proj)
 	}
 }
 
