@@ -15,8 +15,13 @@ import (
 )
 
 // publishInterval is the shortest gap between two snapshots published while running;
-// state changes and steps taken while paused are always published.
-const publishInterval = time.Second / 60
+// state changes and steps taken while paused are always published. A Pool's members
+// publish at most every poolPublishInterval: a grid of small pictures needs fewer frames,
+// and every snapshot copies the weights (16 runs at 60 a second made 960 copies a second).
+const (
+	publishInterval     = time.Second / 60
+	poolPublishInterval = time.Second / 20
+)
 
 // rateWindow is the span over which SamplesPerSec is measured.
 const rateWindow = 250 * time.Millisecond
@@ -78,7 +83,8 @@ type worker struct {
 	err       error
 	version   uint64
 	lastPub   time.Time
-	lastStep  time.Time // start of the last step, for the speed limit
+	pubEvery  time.Duration // shortest gap between snapshots while running
+	lastStep  time.Time     // start of the last step, for the speed limit
 	winStart  time.Time
 	winRows   int
 	sps       float64
@@ -105,8 +111,10 @@ func newRun(ctx context.Context, id int, data nn.Mat, s Settings, note *notifier
 	data = data.Clone()
 	r := &Run{id: id, gate: g, note: note, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		pending: s, data: data}
+	r.w.pubEvery = publishInterval
 	if g != nil {
 		r.w.arenas = g.arenas
+		r.w.pubEvery = poolPublishInterval
 	}
 	if err := r.w.build(s, data, nil); err != nil {
 		return nil, err
@@ -468,7 +476,7 @@ func (w *worker) build(s Settings, data nn.Mat, from *flow.MFlow) error {
 func (r *Run) publish(force bool) {
 	w := &r.w
 	now := time.Now()
-	if !force && now.Sub(w.lastPub) < publishInterval {
+	if !force && now.Sub(w.lastPub) < w.pubEvery {
 		return
 	}
 	w.lastPub = now
