@@ -21,6 +21,22 @@ func (u *UI) Context() context.Context { return u.ctx }
 // Invalidate implements ws.Host.
 func (u *UI) Invalidate() { u.opts.Invalidate() }
 
+// spaceHost is the Host a workspace gets: the shell's, except that a hidden workspace's
+// requests for frames are dropped (the plane training behind the Runs grid asked for 40
+// frames a second that showed nothing new, each costing the grid's runs CPU); its
+// background results still apply at the next frame, and switching to it draws one.
+type spaceHost struct {
+	*UI
+	idx int32
+}
+
+// Invalidate implements ws.Host.
+func (h *spaceHost) Invalidate() {
+	if h.shown.Load() == h.idx {
+		h.UI.Invalidate()
+	}
+}
+
 // Infof sets the status line.
 func (u *UI) Infof(format string, a ...any) {
 	u.status = status{text: fmt.Sprintf(format, a...), at: time.Now()}

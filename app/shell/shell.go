@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"gioui.org/io/key"
@@ -43,6 +44,7 @@ type UI struct {
 	status  status
 
 	spaces []ws.Workspace
+	shown  atomic.Int32    // cur, for other goroutines (spaceHost.Invalidate)
 	panels []widgets.Panel // one side panel (its scroll) per workspace
 	cur    int             // the shown workspace
 	head   header
@@ -80,8 +82,8 @@ func New(ctx context.Context, opts Options, makers ...Maker) *UI {
 		u.fb.Go = func(work func() func()) { u.Go(func(context.Context) func() { return work() }) }
 	}
 	u.record.init(u)
-	for _, m := range makers {
-		u.spaces = append(u.spaces, m(u))
+	for i, m := range makers {
+		u.spaces = append(u.spaces, m(&spaceHost{UI: u, idx: int32(i)}))
 	}
 	u.panels = make([]widgets.Panel, len(u.spaces))
 	for i := range u.panels {
@@ -154,6 +156,7 @@ func (u *UI) switchTo(i int) {
 	}
 	u.spaces[u.cur].Hold(false)
 	u.cur = i
+	u.shown.Store(int32(i))
 	u.head.tabs.Value = u.spaces[i].Name()
 	u.opts.Invalidate()
 }

@@ -118,7 +118,9 @@ func (u *Runs) build(s Setup, play bool) error {
 		curve = pts
 	}
 	co, err := cohort.New(u.host.Context(), nn.Mat{Rows: d.N(), Cols: 2, Data: d.X},
-		cohort.Options{Curve: curve, LowPriority: true, Notify: u.host.Invalidate, Duty: u.duty, Every: 10})
+		// a new State every metaEvery: the cells' words change no faster, and each State
+		// asks for a frame
+		cohort.Options{Curve: curve, LowPriority: true, Notify: u.host.Invalidate, Duty: u.duty, Every: 10, Tick: metaEvery})
 	if err != nil {
 		return err
 	}

@@ -237,13 +237,16 @@ func (g *gridView) request(now time.Time, i int, m cohort.Member, step int, live
 	f, meta := cellContent(u, i, m, step, live)
 	h, seen := g.handed[m.ID]
 	var again time.Time
+	// The limits run on one clock for every cell (ticks of flowEvery and metaEvery), so
+	// the cells change together, in one frame per tick, rather than each in a frame of its
+	// own: the window then draws a few frames a second instead of dozens.
 	if seen && live && m.Frozen == nil && !u.sync {
-		if f != h.flow && now.Sub(h.flowAt) < flowEvery {
-			f, again = h.flow, h.flowAt.Add(flowEvery)
+		if f != h.flow && sameTick(now, h.flowAt, flowEvery) {
+			f, again = h.flow, now.Truncate(flowEvery).Add(flowEvery)
 		}
-		if meta != h.meta && now.Sub(h.metaAt) < metaEvery {
+		if meta != h.meta && sameTick(now, h.metaAt, metaEvery) {
 			meta = h.meta
-			if a := h.metaAt.Add(metaEvery); again.IsZero() || a.Before(again) {
+			if a := now.Truncate(metaEvery).Add(metaEvery); again.IsZero() || a.Before(again) {
 				again = a
 			}
 		}
@@ -261,6 +264,9 @@ func (g *gridView) request(now time.Time, i int, m cohort.Member, step int, live
 	}
 	return cellReq{flow: f, meta: meta, size: g.rects[i].Size(), view: u.setup.View, lines: u.setup.Grid, data: key}, again
 }
+
+// sameTick reports whether a and b fall in the same period of length d (of the wall clock).
+func sameTick(a, b time.Time, d time.Duration) bool { return a.Truncate(d).Equal(b.Truncate(d)) }
 
 // cellContent returns what cell i shows of member m at the timeline's step (its newest
 // state when live): the flow and the words.
