@@ -27,10 +27,7 @@ import (
 func runBenchGallery(env *cli.Env, args []string) error {
 	fs := newFlags(env, "bench --gallery")
 	var o cifarShot
-	fs.StringVar(&o.images, "images", "", "CIFAR-10 data (default: the user's data folder, then the shared test batch)")
-	fs.StringVar(&o.classifier, "classifier", "", "CNN checkpoint (default: the cached default CNN, trained on first use)")
-	fs.StringVar(&o.defence, "defence", "", "projection defence pca:D or mflow:CKPT (default pca:64)")
-	fs.StringVar(&o.attack, "attack", "", "fgsm, pgd or pgd-l2 (default pgd, 10 steps)")
+	o.modelFlags(fs, "")
 	fs.StringVar(&o.eps, "eps", "8/255", "ε; the rounds alternate between it and half of it")
 	rounds := fs.Int("rounds", 5, "ε changes timed by the engine benchmark")
 	frames := fs.Int("frames", 300, "measured window frames")

@@ -61,10 +61,7 @@ func runScreenshot(env *cli.Env, args []string) error {
 	hover := fs.String("hover", "0.62,0.38", "plane: data point under the pointer for the readout, or \"none\"")
 	wsName := fs.String("workspace", ws.Plane, "workspace to show: "+workspaceNames()+" (runs: --steps trains every run of the grid)")
 	var co cifarShot
-	fs.StringVar(&co.images, "images", "", "cifar: CIFAR-10 data (default: the user's data folder, then the shared test batch)")
-	fs.StringVar(&co.classifier, "classifier", "", "cifar: CNN checkpoint (default: the cached default CNN, trained on first use)")
-	fs.StringVar(&co.defence, "defence", "", "cifar: projection defence pca:D or mflow:CKPT (default pca:64)")
-	fs.StringVar(&co.attack, "attack", "", "cifar: fgsm, pgd or pgd-l2 (default pgd, 10 steps)")
+	co.modelFlags(fs, "cifar: ")
 	fs.StringVar(&co.eps, "eps", "", "cifar: ε in pixel units or grey levels like 8/255 (default 8/255; PGD steps of ε/4)")
 	fs.IntVar(&co.detail, "detail", -1, "cifar: show the detail view of pool sample N")
 	fs.StringVar(&co.record, "record", "", "cifar: with --detail, also record the detail view while its ε slider moves from 0 to --detail-eps (GIF, MP4 or a PNG folder)")

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"flag"
 	"fmt"
 	"image"
 	"strconv"
@@ -26,6 +27,15 @@ type cifarShot struct {
 	adaptive                                 bool
 	seed                                     uint64
 	wait                                     time.Duration
+}
+
+// modelFlags registers the data, model, defence and attack flags that screenshot and
+// bench --gallery share; prefix starts their help texts (e.g. "cifar: ").
+func (o *cifarShot) modelFlags(fs *flag.FlagSet, prefix string) {
+	fs.StringVar(&o.images, "images", "", prefix+"CIFAR-10 data (default: the user's data folder, then the shared test batch)")
+	fs.StringVar(&o.classifier, "classifier", "", prefix+"CNN checkpoint (default: the cached default CNN, trained on first use)")
+	fs.StringVar(&o.defence, "defence", "", prefix+"projection defence pca:D or mflow:CKPT (default pca:64)")
+	fs.StringVar(&o.attack, "attack", "", prefix+"fgsm, pgd or pgd-l2 (default pgd, 10 steps)")
 }
 
 // parseGrey reads a pixel-unit value: a number in [0, 1] or grey levels like "8/255".
