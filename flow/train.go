@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
@@ -47,6 +48,10 @@ type TrainConfig struct {
 	Starts, StartSteps, Unroll, Align int
 	Anchor                            float64
 	JointLR                           float64 // learning rate of the joint phase (0 = LR)
+	// FitEvery, when positive, measures the data's own fit every FitEvery steps — the 95th
+	// percentile of the projection distance on the validation rows (the training rows when
+	// there are none) — and keeps the weights of the best measurement (Trainer.BestFit).
+	FitEvery int
 }
 
 // OriginalTraining returns the original recipe of spec 5.5.
@@ -84,6 +89,8 @@ func (c TrainConfig) Validate() error {
 		return fmt.Errorf("flow: PIE epsilon %v must be positive and finite", c.PIEEps)
 	case bad("maxnorm", c.MaxNorm):
 		return fmt.Errorf("flow: divergence norm %v must be ≥ 0 and finite", c.MaxNorm)
+	case c.FitEvery < 0 || c.FitEvery > 1_000_000:
+		return fmt.Errorf("flow: fit measurement interval %d out of range [0, 1e6]", c.FitEvery)
 	}
 	return nil
 }
@@ -145,6 +152,9 @@ type Trainer struct {
 	best       []float32
 	bestLoss   float64
 	bestEpoch  int
+	fit        []float32 // weights of the best fit measurement (FitEvery)
+	fitD95     float64
+	fitStep    int
 	done       bool
 	err        error
 	geo        *geodesic // the geodesic recipe's state (nil for other recipes)
@@ -172,7 +182,7 @@ func NewTrainer(m *MFlow, data nn.Mat, cfg TrainConfig) (*Trainer, error) {
 	if data.Rows-nVal < 1 {
 		return nil, fmt.Errorf("flow: %d data rows leave none for training", data.Rows)
 	}
-	t := &Trainer{m: m, cfg: cfg, rng: rng, bestLoss: math.Inf(1), bestEpoch: -1,
+	t := &Trainer{m: m, cfg: cfg, rng: rng, bestLoss: math.Inf(1), bestEpoch: -1, fitD95: math.Inf(1), fitStep: -1,
 		adam: nn.NewAdam(len(m.P)), grad: make([]float32, len(m.P))}
 	t.val = gatherRows(data, perm[:nVal])
 	t.train = gatherRows(data, perm[nVal:])
@@ -254,6 +264,45 @@ func (t *Trainer) Best() *MFlow {
 		return t.m.Clone()
 	}
 	return &MFlow{Arch: t.m.Arch, P: append([]float32(nil), t.best...)}
+}
+
+// FitD95 returns the current model's fit to the data: the 95th percentile of the projection
+// distance |project(x) − x| over the validation rows (the training rows when none are held
+// out). NaN projections count as infinitely far.
+func (t *Trainer) FitD95() float64 {
+	x := t.val
+	if x.Rows == 0 {
+		x = t.train
+	}
+	pr := t.m.Project(x)
+	d := make([]float64, x.Rows)
+	for i := range d {
+		var s float64
+		for j, v := range pr.Row(i) {
+			e := float64(v - x.Row(i)[j])
+			s += e * e
+		}
+		d[i] = math.Sqrt(s)
+		if math.IsNaN(d[i]) {
+			d[i] = math.Inf(1)
+		}
+	}
+	slices.Sort(d)
+	pos := 0.95 * float64(len(d)-1) // numpy.percentile's linear interpolation
+	i := int(pos)
+	if i+1 >= len(d) || math.IsInf(d[i+1], 1) {
+		return d[min(i+1, len(d)-1)]
+	}
+	return d[i] + (pos-float64(i))*(d[i+1]-d[i])
+}
+
+// BestFit returns a copy of the weights of the best fit measurement so far (TrainConfig.FitEvery),
+// its FitD95 and step; before the first measurement, a copy of the current model, +Inf and −1.
+func (t *Trainer) BestFit() (*MFlow, float64, int) {
+	if t.fit == nil {
+		return t.m.Clone(), math.Inf(1), -1
+	}
+	return &MFlow{Arch: t.m.Arch, P: append([]float32(nil), t.fit...)}, t.fitD95, t.fitStep
 }
 
 func (t *Trainer) phase() Phase {
@@ -388,6 +437,12 @@ func (t *Trainer) Step() (StepInfo, error) {
 		info.Step = t.step
 		if t.geo != nil {
 			t.geo.afterStep(t)
+		}
+		if t.cfg.FitEvery > 0 && t.step%t.cfg.FitEvery == 0 {
+			if d := t.FitD95(); d < t.fitD95 {
+				t.fitD95, t.fitStep = d, t.step
+				t.fit = append(t.fit[:0], t.m.P...)
+			}
 		}
 	}
 	if t.pos >= len(t.order) {

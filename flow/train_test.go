@@ -134,6 +134,48 @@ func TestDivergenceStopsWithoutCorruptingWeights(t *testing.T) {
 	}
 }
 
+// TestBestFitKeepsTheBestMeasurement checks FitEvery against measurements taken by hand:
+// BestFit holds the weights, d95 and step of the smallest FitD95 seen at multiples of FitEvery.
+func TestBestFitKeepsTheBestMeasurement(t *testing.T) {
+	cfg := Config{N: 2, D: 1, Steps: 2, Hidden: 8, Blocks: 1, Bins: 4, TailBound: 3}
+	tc := smallTraining(2)
+	tc.Recipe, tc.Cosine, tc.LR, tc.FitEvery, tc.Epochs = RecipeJoint, false, 2e-2, 3, 6
+	m, err := New(cfg, tc.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, spiralMat(400), tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, d, step := tr.BestFit(); !math.IsInf(d, 1) || step != -1 {
+		t.Fatalf("before any measurement BestFit = %v at %d", d, step)
+	}
+	best, bestStep, seen := math.Inf(1), -1, map[float64]bool{}
+	var bestP []float32
+	for tr.Steps() < 30 {
+		if _, err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+		if tr.Steps()%3 == 0 {
+			d := tr.FitD95()
+			seen[d] = true
+			if d < best {
+				best, bestStep, bestP = d, tr.Steps(), append([]float32(nil), tr.Model().P...)
+			}
+		}
+	}
+	fm, d, step := tr.BestFit()
+	if d != best || step != bestStep || len(seen) < 2 {
+		t.Fatalf("BestFit = %v at step %d; measured by hand %v at step %d (%d distinct values)", d, step, best, bestStep, len(seen))
+	}
+	for i := range bestP {
+		if fm.P[i] != bestP[i] {
+			t.Fatalf("BestFit weight %d = %v, the weights of step %d hold %v", i, fm.P[i], step, bestP[i])
+		}
+	}
+}
+
 func TestBadHyperParameters(t *testing.T) {
 	for _, mod := range []func(*TrainConfig){
 		func(c *TrainConfig) { c.LR = math.NaN() },
@@ -144,6 +186,7 @@ func TestBadHyperParameters(t *testing.T) {
 		func(c *TrainConfig) { c.Clip = math.Inf(1) },
 		func(c *TrainConfig) { c.MSEWeight, c.NLLWeight = 0, 0 },
 		func(c *TrainConfig) { c.Recipe = "magic" },
+		func(c *TrainConfig) { c.FitEvery = -1 },
 	} {
 		tc := OriginalTraining()
 		mod(&tc)

@@ -50,7 +50,9 @@ says "none".
 Runs are measured every --check-every steps and at the end; learned_step and learned_secs are
 the first measurement at which a run counted as learned. secs and learned_secs are wall-clock
 seconds of training only, excluding the metric's own time. Evaluated (and saved) weights: the last weights for recipes
-that train live (joint), the best-validation model for the original recipe.
+that train live (joint, geodesic), the best-validation model for the original recipe;
+--weights best-fit hands over the weights of the best of the data's own fit measurements
+(d2m95 on the validation rows every --fit-every steps; no knowledge of the true curve).
 
 Each run trains on one goroutine, so its numbers are the same whatever --jobs is.
 --shard i/N runs every N-th seed of the list starting at the i-th (0-based); join the parts
@@ -62,7 +64,8 @@ flags:
 // runsFlags are the parsed flags of `mflowlab runs`.
 type runsFlags struct {
 	seeds, config, recipe, data, curve, out, save, grid, shard string
-	steps, epochs, checkEvery, jobs, n                         int
+	weights                                                    string
+	steps, epochs, checkEvery, jobs, n, fitEvery               int
 	noise, rotations                                           float64
 	dataSeed                                                   uint64
 	set                                                        map[string]bool
@@ -109,6 +112,8 @@ func runRuns(env *Env, args []string) error {
 	fs.IntVar(&f.unroll, "unroll", 0, "override (geodesic recipe): unrolling steps on the best start")
 	fs.IntVar(&f.align, "align", 0, "override (geodesic recipe): aligning steps")
 	fs.Float64Var(&f.jointLR, "joint-lr", 0, "override (geodesic recipe): learning rate of the joint phase")
+	fs.StringVar(&f.weights, "weights", "", "override: weights evaluated and saved: last, best-validation or best-fit (the best of the data's own d2m95 on the validation rows, measured every --fit-every steps)")
+	fs.IntVar(&f.fitEvery, "fit-every", 0, "override: steps between the fit measurements of --weights best-fit (default 250)")
 	fs.Float64Var(&f.anchor, "anchor", 0, "override (geodesic recipe): weight of the h_M regression in the joint phase")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -166,9 +171,24 @@ func (f *runsFlags) prepare() (*study.Spec, []uint64, study.Shard, error) {
 	if err := f.override(&s); err != nil {
 		return fail("%v", err)
 	}
-	spec := &study.Spec{Config: f.config, Recipe: rec.Name, Settings: s, Weights: rec.Weights,
+	w := rec.Weights
+	if f.set["weights"] {
+		if w, err = run.ParseWeights(f.weights); err != nil {
+			return fail("--weights: %v", err)
+		}
+	}
+	if f.set["fit-every"] {
+		if w != run.WeightsBestFit {
+			return fail("--fit-every applies to --weights best-fit")
+		}
+		if f.fitEvery < 1 {
+			return fail("--fit-every %d: want at least 1 step", f.fitEvery)
+		}
+		s.Train.FitEvery = f.fitEvery
+	}
+	spec := &study.Spec{Config: f.config, Recipe: rec.Name, Settings: s, Weights: w,
 		Steps: f.steps, Epochs: f.epochs, CheckEvery: f.checkEvery}
-	if !f.set["steps"] && !f.set["epochs"] && rec.Weights == run.WeightsLast {
+	if !f.set["steps"] && !f.set["epochs"] && w != run.WeightsBest {
 		spec.Steps = runsDefaultSteps
 	}
 	if spec.Data, spec.Curve, err = f.loadData(); err != nil {

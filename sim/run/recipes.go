@@ -24,14 +24,31 @@ const (
 	// WeightsBest are the best-validation weights, which flow.Trainer restores when its
 	// epochs end (the original recipe's early stopping).
 	WeightsBest
+	// WeightsBestFit are the weights of the best measurement of the data's own fit
+	// (flow.TrainConfig.FitEvery, flow.Trainer.BestFit): d2m95 on the validation rows, no
+	// knowledge of the true curve.
+	WeightsBestFit
 )
 
-// String returns "last" or "best-validation".
+// String returns "last", "best-validation" or "best-fit".
 func (w Weights) String() string {
-	if w == WeightsBest {
+	switch w {
+	case WeightsBest:
 		return "best-validation"
+	case WeightsBestFit:
+		return "best-fit"
 	}
 	return "last"
+}
+
+// ParseWeights parses the names String returns.
+func ParseWeights(s string) (Weights, error) {
+	for _, w := range []Weights{WeightsLast, WeightsBest, WeightsBestFit} {
+		if w.String() == s {
+			return w, nil
+		}
+	}
+	return 0, fmt.Errorf("run: unknown weights %q (want last, best-validation or best-fit)", s)
 }
 
 // configEntry is a named architecture with its default recipe.

@@ -30,8 +30,8 @@ type Spec struct {
 	Steps int
 	// Epochs, when positive, replaces the recipe's number of epochs. flow.Trainer restores
 	// the best-validation weights when its epochs end; for a recipe that hands over its last
-	// weights and does not anneal, the epochs become a step budget instead (and the trainer
-	// is given one epoch more), so the last weights are the ones evaluated.
+	// (or best-fit) weights and does not anneal, the epochs become a step budget instead (and
+	// the trainer is given one epoch more), so the handed-over weights are the ones evaluated.
 	Epochs     int
 	CheckEvery int            // measure every this many steps (and at the end); 0: only at the end
 	Data       nn.Mat         // training points (rows×2)
@@ -92,7 +92,10 @@ type Counter struct {
 func One(ctx context.Context, spec *Spec, seed uint64, c *Counter) (Result, *flow.MFlow, error) {
 	tc := spec.Settings.Train
 	tc.Seed = seed
-	budget, lastByEpochs := spec.Steps, spec.Epochs > 0 && spec.Weights == run.WeightsLast && !tc.Cosine
+	budget, lastByEpochs := spec.Steps, spec.Epochs > 0 && spec.Weights != run.WeightsBest && !tc.Cosine
+	if spec.Weights == run.WeightsBestFit && tc.FitEvery == 0 {
+		tc.FitEvery = DefaultFitEvery
+	}
 	if spec.Epochs > 0 {
 		tc.Epochs = spec.Epochs
 		if lastByEpochs {
@@ -118,10 +121,7 @@ func One(ctx context.Context, spec *Spec, seed uint64, c *Counter) (Result, *flo
 	var train time.Duration
 	measured := -1
 	measure := func() {
-		ev := *tr.Model()
-		if spec.Weights == run.WeightsBest && !tr.Done() {
-			ev = *tr.Best()
-		}
+		ev := *handover(tr, spec.Weights)
 		ev.Workers = 1
 		res.Quality = meter.Measure(&ev, spec.Data)
 		measured = tr.Steps()
@@ -165,11 +165,24 @@ func One(ctx context.Context, spec *Spec, seed uint64, c *Counter) (Result, *flo
 	if diverged {
 		res.Verdict = quality.Diverged
 	}
-	model := tr.Model()
-	if spec.Weights == run.WeightsBest && !tr.Done() {
-		model = tr.Best()
+	return res, handover(tr, spec.Weights), nil
+}
+
+// DefaultFitEvery is the fit measurement interval of run.WeightsBestFit when the recipe sets
+// none.
+const DefaultFitEvery = 250
+
+// handover returns the weights a run of w hands over now: the live model, the best-validation
+// one (until the trainer's last epoch restores it), or the best-fit copy.
+func handover(tr *flow.Trainer, w run.Weights) *flow.MFlow {
+	switch {
+	case w == run.WeightsBest && !tr.Done():
+		return tr.Best()
+	case w == run.WeightsBestFit:
+		m, _, _ := tr.BestFit()
+		return m
 	}
-	return res, model, nil
+	return tr.Model()
 }
 
 // Run trains the runs of seeds, jobs at a time (jobs < 1 means 1), and returns their results

@@ -263,3 +263,39 @@ func TestEpochBudgetOfALiveRecipeKeepsTheLastWeights(t *testing.T) {
 		t.Error("the evaluated weights are not the last weights after 12 steps")
 	}
 }
+
+// TestBestFitWeightsAreHandedOver checks that a best-fit study evaluates and returns the
+// trainer's best fit measurement, taken every DefaultFitEvery steps when the recipe sets none.
+func TestBestFitWeightsAreHandedOver(t *testing.T) {
+	spec := tinySpec(t, "joint")
+	spec.Weights, spec.Steps, spec.Settings.Train.LR = run.WeightsBestFit, 2*DefaultFitEvery+10, 2e-2
+	r, m, err := One(context.Background(), spec, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := flow.New(spec.Settings.Flow, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := spec.Settings.Train
+	tc.Seed, tc.FitEvery = 5, DefaultFitEvery
+	tr, err := flow.NewTrainer(ref, spec.Data, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tr.Steps() < spec.Steps {
+		if _, err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, _, step := tr.BestFit()
+	if step != DefaultFitEvery && step != 2*DefaultFitEvery {
+		t.Fatalf("best fit at step %d", step)
+	}
+	if !reflect.DeepEqual(want.P, m.P) {
+		t.Error("the handed-over weights are not the best fit measurement's")
+	}
+	if r.Steps != spec.Steps {
+		t.Errorf("%d steps, want %d", r.Steps, spec.Steps)
+	}
+}
