@@ -19,6 +19,7 @@ import (
 	"github.com/mflowlab/mflowlab/app/ws/cifar"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
 	"github.com/mflowlab/mflowlab/app/ws/runs"
+	"github.com/mflowlab/mflowlab/sim/run"
 )
 
 // TestWorkspaceKeys checks the app's three tabs: F3 and Ctrl+3 show the CIFAR-10 gallery
@@ -102,5 +103,50 @@ func TestSessionKeepsTheCIFARTab(t *testing.T) {
 	got := c2.Settings()
 	if got.Defence != "pca:16" || got.Seed != 7 || got.Attack.Eps != 4.0/255 || u2.Shown() != ws.CIFAR {
 		t.Fatalf("restored %+v, shown %q", got, u2.Shown())
+	}
+}
+
+// TestPlaneHoldsTrainingWhileTheGridIsShown checks that the plane's live run pauses while
+// the Runs tab is shown and trains on when the plane comes back, but stays paused when the
+// grid opens one of its runs there (a deliberate pause).
+func TestPlaneHoldsTrainingWhileTheGridIsShown(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Setenv("MFLOWLAB_SHARED", filepath.Join(dir, "none"))
+	u := newShell(context.Background(), shell.Options{Sync: true}, plane.Options{}, runs.Options{Paused: true})
+	defer u.Close()
+	var ops op.Ops
+	frame := func() {
+		ops.Reset()
+		u.Layout(layout.Context{Ops: &ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
+			Constraints: layout.Exact(image.Pt(1000, 700))})
+		u.AfterFrame(0)
+	}
+	r := u.Workspace(ws.Plane).(*plane.Plane).Run()
+	await := func(what string, want run.State) {
+		t.Helper()
+		for end := time.Now().Add(time.Minute); r.Latest().State != want; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("%s: the plane's run is %v, want %v", what, r.Latest().State, want)
+			}
+			frame()
+		}
+	}
+	await("at start", run.Running)
+	u.Show(ws.Runs, nil)
+	await("Runs tab shown", run.Paused)
+	u.Show(ws.CIFAR, nil)
+	await("CIFAR tab shown after Runs", run.Running)
+	u.Show(ws.Runs, nil)
+	await("Runs tab shown again", run.Paused)
+	f := r.Latest().Flow
+	if !u.Show(ws.Plane, &ws.FlowRef{Flow: f, Source: "grid cell", Back: ws.Runs}) {
+		t.Fatal("the plane did not take the grid's run")
+	}
+	for i := 0; i < 20; i++ {
+		frame()
+	}
+	if s := r.Latest().State; s != run.Paused {
+		t.Errorf("a run opened from the grid: the plane's training is %v, want it paused", s)
 	}
 }

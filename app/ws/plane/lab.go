@@ -60,6 +60,31 @@ type Lab struct {
 	staticSource  string
 
 	seq uint64 // version counter for everything the lab publishes
+
+	heldForRuns bool // the run was paused because the Runs grid is shown (holdForRuns)
+}
+
+// pause pauses the run for good: leaving the Runs grid does not resume it.
+func (l *Lab) pause() {
+	l.run.Pause()
+	l.heldForRuns = false
+}
+
+// holdForRuns pauses the live run while the Runs grid (whose runs then get both cores) is
+// the shown workspace and resumes it when another is shown, unless something paused it
+// for good meanwhile (a loaded session or flow, a run opened from the grid).
+func (l *Lab) holdForRuns(shown string) {
+	if l.run == nil {
+		return
+	}
+	switch onRuns := shown == ws.Runs; {
+	case onRuns && !l.heldForRuns && l.run.Latest().State == run.Running:
+		l.run.Pause()
+		l.heldForRuns = true
+	case !onRuns && l.heldForRuns:
+		l.heldForRuns = false
+		l.run.Resume()
+	}
 }
 
 // newLab starts a lab with the embedded classifier, generated data and a live training run
@@ -214,7 +239,7 @@ func (l *Lab) LoadFlow(path string) {
 		}
 		return func() {
 			l.static, l.staticVersion, l.staticSource = c.Flow, l.next(), path
-			l.run.Pause()
+			l.pause()
 			l.Infof("showing flow %s (%v); training paused — Reset trains a new flow", filepath.Base(path), c.Flow.Cfg)
 		}
 	})

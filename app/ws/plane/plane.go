@@ -171,8 +171,11 @@ func (u *Plane) Close() {
 }
 
 // Poll implements ws.Workspace: a session's flow handed to the run is replaced by the
-// run's once it has been published.
-func (u *Plane) Poll(time.Time) { u.sessionTick() }
+// run's once it has been published, and training holds while the Runs grid is shown.
+func (u *Plane) Poll(time.Time) {
+	u.sessionTick()
+	u.lab.holdForRuns(u.host.Shown())
+}
 
 // Layout lays out the plane in gtx.Constraints.Max: input, the scene request, the newest
 // raster and the overlays.

@@ -102,10 +102,10 @@ func (u *Plane) applySession(path string, s *session.Session, d *spirals.Dataset
 		return
 	}
 	l.stopClassifierTraining()
-	l.run.Pause()
+	l.pause()
 	from := l.run.Latest().Gen + 1
 	l.run.Reset(st.Seed)
-	l.run.Pause()
+	l.pause()
 	l.data, l.dataVersion = d, l.next()
 	l.dataFile = s.Gen == nil
 	if g := s.Gen; g != nil {

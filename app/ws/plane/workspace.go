@@ -82,7 +82,7 @@ func (u *Plane) Receive(msg any) error {
 		}
 	}
 	l.static, l.staticVersion, l.staticSource = ref.Flow, l.next(), ref.Source
-	l.run.Pause()
+	l.pause()
 	back := ""
 	if ref.Back != "" {
 		back = " — its tab goes back"
