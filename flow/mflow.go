@@ -19,6 +19,12 @@ import (
 type Config struct {
 	N, D, Steps, Hidden, Blocks, Bins int
 	TailBound                         float64
+	// Alternate makes New's permutations the identity, so that consecutive couplings
+	// transform the two halves of the features in turn. Otherwise they are random, as in
+	// the original code — which in 2-D lets several couplings in a row transform the same
+	// coordinate (seed 19's 8 steps change coordinate once), a depth that varies by seed.
+	// Checkpoints keep their permutations, so loading does not depend on it.
+	Alternate bool `json:",omitempty"`
 }
 
 // OriginalConfig is the architecture of the original Two Spirals checkpoints.
@@ -48,7 +54,11 @@ func (c Config) Validate() error {
 }
 
 func (c Config) String() string {
-	return fmt.Sprintf("n=%d d=%d S=%d H=%d B=%d K=%d bound=%g", c.N, c.D, c.Steps, c.Hidden, c.Blocks, c.Bins, c.TailBound)
+	alt := ""
+	if c.Alternate {
+		alt = " alternating"
+	}
+	return fmt.Sprintf("n=%d d=%d S=%d H=%d B=%d K=%d bound=%g%s", c.N, c.D, c.Steps, c.Hidden, c.Blocks, c.Bins, c.TailBound, alt)
 }
 
 // Arch is the immutable structure of an M-Flow: its transforms and parameter layout. Many
@@ -126,7 +136,8 @@ type MFlow struct {
 	Workers int
 }
 
-// New returns a freshly initialised M-Flow. The seed fixes permutations and weights.
+// New returns a freshly initialised M-Flow. The seed fixes permutations (unless
+// cfg.Alternate) and weights.
 func New(cfg Config, seed uint64) (*MFlow, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -134,7 +145,12 @@ func New(cfg Config, seed uint64) (*MFlow, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x6d666c6f77))
 	perms := make([][]int, cfg.Steps+1)
 	for i := range perms {
-		perms[i] = rng.Perm(cfg.N)
+		perms[i] = rng.Perm(cfg.N) // drawn either way: the weights do not depend on Alternate
+		if cfg.Alternate {
+			for j := range perms[i] {
+				perms[i][j] = j
+			}
+		}
 	}
 	a, err := NewArch(cfg, perms)
 	if err != nil {

@@ -64,7 +64,7 @@ flags:
 // runsFlags are the parsed flags of `mflowlab runs`.
 type runsFlags struct {
 	seeds, config, recipe, data, curve, out, save, grid, shard string
-	weights                                                    string
+	weights, perms                                             string
 	steps, epochs, checkEvery, jobs, n, fitEvery               int
 	noise, rotations                                           float64
 	dataSeed                                                   uint64
@@ -103,6 +103,7 @@ func runRuns(env *Env, args []string) error {
 	fs.IntVar(&f.hidden, "hidden", 0, "override: conditioner width H")
 	fs.IntVar(&f.blocks, "blocks", 0, "override: residual blocks B")
 	fs.IntVar(&f.bins, "bins", 0, "override: spline bins K")
+	fs.StringVar(&f.perms, "perms", "", "override: permutations between couplings: alternate (consecutive couplings transform the two coordinates in turn) or random (drawn from the seed, as the original code)")
 	fs.IntVar(&f.batch, "batch", 0, "override: batch size")
 	fs.Float64Var(&f.lr, "lr", 0, "override: Adam learning rate")
 	fs.Float64Var(&f.clip, "clip", 0, "override: gradient-norm clipping (0 = off)")
@@ -214,6 +215,13 @@ func (f *runsFlags) override(s *run.Settings) error {
 		if f.set[o.name] {
 			*o.dst = *o.src
 		}
+	}
+	switch {
+	case !f.set["perms"]:
+	case f.perms == "alternate", f.perms == "random":
+		s.Flow.Alternate = f.perms == "alternate"
+	default:
+		return fmt.Errorf("--perms %q: want alternate or random", f.perms)
 	}
 	for _, o := range []struct {
 		name     string

@@ -44,8 +44,12 @@ func writeGrid(path string, spec *study.Spec, res []study.Result, cells map[uint
 		title += fmt.Sprintf(" (shard %v)", shard)
 	}
 	cfg := spec.Settings.Flow
-	sub := fmt.Sprintf("S%d H%d B%d K%d · %s · %d points · %s weights evaluated · learned curve bold between the data's ends, light beyond · same axes in every panel",
-		cfg.Steps, cfg.Hidden, cfg.Blocks, cfg.Bins, budgetText(spec), spec.Data.Rows, spec.Weights)
+	perms := "random permutations"
+	if cfg.Alternate {
+		perms = "alternating couplings"
+	}
+	sub := fmt.Sprintf("S%d H%d B%d K%d, %s · %s · %d points · %s weights evaluated · learned curve bold between the data's ends, light beyond · same axes in every panel",
+		cfg.Steps, cfg.Hidden, cfg.Blocks, cfg.Bins, perms, budgetText(spec), spec.Data.Rows, spec.Weights)
 	img := grid.Render(spec.Data.Data, gc, grid.Options{Title: title, Subtitle: sub})
 	return atomicfile.Write(path, func(w io.Writer) error {
 		if err := png.Encode(w, img); err != nil {
