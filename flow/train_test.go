@@ -253,3 +253,37 @@ func TestImportErrors(t *testing.T) {
 		t.Errorf("garbage: %v", err)
 	}
 }
+
+// TestAlternateCouplings checks that Config.Alternate makes every permutation the identity —
+// so the couplings transform the two coordinates in turn — and changes nothing else: the
+// weights are those of the random-permutation flow of the same seed.
+func TestAlternateCouplings(t *testing.T) {
+	cfg := LiveConfig()
+	alt := cfg
+	alt.Alternate = true
+	for seed := uint64(1); seed <= 20; seed++ {
+		r, err := New(cfg, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := New(alt, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range a.Perms {
+			for j, v := range p.P {
+				if v != j {
+					t.Fatalf("seed %d: permutation %d is %v, want the identity", seed, i, p.P)
+				}
+			}
+		}
+		for i := range r.P {
+			if r.P[i] != a.P[i] {
+				t.Fatalf("seed %d: weight %d differs between random and alternating permutations", seed, i)
+			}
+		}
+	}
+	if s := alt.String(); !strings.HasSuffix(s, " alternating") {
+		t.Errorf("String() = %q, want it to say alternating", s)
+	}
+}
