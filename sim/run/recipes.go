@@ -74,7 +74,7 @@ type Recipe struct {
 }
 
 var recipes = []Recipe{
-	{Name: "geodesic", Doc: "couplings alternate; unroll first: 2 starts regress h_M onto the data's geodesic coordinate, the better is kept and its curve pulled onto the data, then MSE×100 + NLL×0.01 at lr 5e-4",
+	{Name: "geodesic", Doc: "couplings alternate; unroll first: 2 starts regress h_M onto the data's geodesic coordinate, the better is kept and its curve pulled onto the data, then MSE×100 + NLL×0.01 at lr 2e-4",
 		Train: GeodesicTraining, Weights: WeightsLast, Alternate: true},
 	{Name: "joint", Doc: "the app's live default: MSE×100 + NLL×0.01 every step, lr 2e-3, batch 256",
 		Train: func() flow.TrainConfig { return DefaultSettings().Train }, Weights: WeightsLast},
@@ -84,12 +84,12 @@ var recipes = []Recipe{
 
 // GeodesicTraining returns the geodesic recipe (flow.RecipeGeodesic) on top of the live
 // training defaults: 2 starts × 200 steps, 200 unrolling and 600 aligning steps, then
-// MSE×100 + NLL×0.01 at lr 5e-4 with both regressions kept at weight 10 (measured in the
+// MSE×100 + NLL×0.01 at lr 2e-4 with both regressions kept at weight 10 (measured in the
 // README's recipe table; its registry row also makes the couplings alternate).
 func GeodesicTraining() flow.TrainConfig {
 	c := DefaultSettings().Train
 	c.Recipe = flow.RecipeGeodesic
-	c.Starts, c.StartSteps, c.Unroll, c.Align, c.Anchor, c.JointLR = 2, 200, 200, 600, 10, 5e-4
+	c.Starts, c.StartSteps, c.Unroll, c.Align, c.Anchor, c.JointLR = 2, 200, 200, 600, 10, 2e-4
 	return c
 }
 
