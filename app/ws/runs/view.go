@@ -48,7 +48,8 @@ type gridView struct {
 	rects   []image.Rectangle // the cells in main-area pixels, last frame
 	area    image.Rectangle   // the cells' area
 	pics    []widgets.Picture
-	vers    []uint64 // version painted per cell
+	holes   []image.Rectangle // the cells' painted pictures this frame (not filled below)
+	vers    []uint64          // version painted per cell
 	handed  map[int]handed
 	hover   int // cell index under the pointer, −1 for none
 	sel     int // member id selected, −1 for none
@@ -189,8 +190,8 @@ func (g *gridView) layoutCells(gtx layout.Context, cells []cohort.Member) {
 		g.ids = append(g.ids, m.ID)
 	}
 	g.pointer(gtx)
-	widgets.FillRect(gtx, g.area, u.th.Window)
 	step, live := u.tl.at(u.state())
+	g.holes = g.holes[:0]
 	for i, m := range cells {
 		q, again := g.request(gtx.Now, i, m, step, live)
 		u.cells.request(m.ID, q)
@@ -204,6 +205,13 @@ func (g *gridView) layoutCells(gtx layout.Context, cells []cohort.Member) {
 				g.painted++
 			}
 		}
+		if img := g.pics[i].Image(); img != nil { // cell rasters are opaque
+			g.holes = append(g.holes, image.Rectangle{Max: img.Rect.Size()}.Add(g.rects[i].Min).Intersect(g.rects[i]))
+		}
+	}
+	// Only the gaps: the pictures cover the rest, and llvmpipe shades every pixel painted.
+	widgets.FillExcept(gtx, g.area, g.holes, u.th.Window)
+	for i, m := range cells {
 		r := g.rects[i]
 		st := op.Offset(r.Min).Push(gtx.Ops)
 		gg := gtx
