@@ -83,13 +83,13 @@ var recipes = []Recipe{
 }
 
 // GeodesicTraining returns the geodesic recipe (flow.RecipeGeodesic) on top of the live
-// training defaults: 2 starts × 200 steps, 200 unrolling and 600 aligning steps, then
+// training defaults: 2 starts × 200 steps, 200 unrolling and 1 400 aligning steps, then
 // MSE×100 + NLL×0.01 at lr 2e-4 with both regressions kept at weight 10 (measured in the
 // README's recipe table; its registry row also makes the couplings alternate).
 func GeodesicTraining() flow.TrainConfig {
 	c := DefaultSettings().Train
 	c.Recipe = flow.RecipeGeodesic
-	c.Starts, c.StartSteps, c.Unroll, c.Align, c.Anchor, c.JointLR = 2, 200, 200, 600, 10, 2e-4
+	c.Starts, c.StartSteps, c.Unroll, c.Align, c.Anchor, c.JointLR = 2, 200, 200, 1400, 10, 2e-4
 	return c
 }
 
