@@ -205,6 +205,7 @@ func ImportPyTorch(path string) (*MFlow, error) {
 			perms[s][i] = int(x)
 		}
 	}
+	cfg.Alternate = identities(perms) // the file has no flag: its permutations say it
 	arch, err := NewArch(cfg, perms)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -261,4 +262,16 @@ func keyList(keys []string) string {
 		return strings.Join(keys[:6], ", ") + fmt.Sprintf(", … (%d in all)", len(keys))
 	}
 	return strings.Join(keys, ", ")
+}
+
+// identities reports whether every permutation is the identity (Config.Alternate's).
+func identities(perms [][]int) bool {
+	for _, p := range perms {
+		for i, v := range p {
+			if v != i {
+				return false
+			}
+		}
+	}
+	return true
 }
