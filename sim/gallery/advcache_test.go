@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
 )
@@ -53,11 +52,11 @@ func TestEngineReusesAttacksWhenSettingsComeBack(t *testing.T) {
 		}
 	}
 	e.Apply(a)
-	first := waitFor(t, e, ch, time.Minute, "settings a", ready(a))
+	first := waitFor(t, e, ch, waitLong, "settings a", ready(a))
 	e.Apply(b)
-	other := waitFor(t, e, ch, time.Minute, "settings b", ready(b))
+	other := waitFor(t, e, ch, waitLong, "settings b", ready(b))
 	e.Apply(a)
-	again := waitFor(t, e, ch, time.Minute, "settings a again", ready(a))
+	again := waitFor(t, e, ch, waitLong, "settings a again", ready(a))
 	for _, s := range []*Snapshot{first, other, again} {
 		if s.Err != nil {
 			t.Fatal(s.Err)

@@ -64,7 +64,7 @@ func TestEngineMatchesDirectComputation(t *testing.T) {
 	s := Settings{Images: data, Classifier: ck, Defence: "pca:6", Attack: pgd(8, 2), Pool: 30, Seed: 5}
 	e.Page(24, 6) // the last block first: the order must not matter
 	e.Apply(s)
-	snap := waitFor(t, e, ch, time.Minute, "the gallery and its curve", final)
+	snap := waitFor(t, e, ch, waitLong, "the gallery and its curve", final)
 	if snap.Err != nil {
 		t.Fatal(snap.Err)
 	}
@@ -194,14 +194,14 @@ func TestEngineKeepsModelsAndCancelsStaleWork(t *testing.T) {
 	e, ch := watch(t, "")
 	slow := Settings{Images: data, Classifier: ck, Defence: "pca:6", Attack: pgd(8, MaxSteps), Pool: 30, Seed: 1}
 	e.Apply(slow)
-	waitFor(t, e, ch, time.Minute, "the slow attack to start", func(s *Snapshot) bool {
+	waitFor(t, e, ch, waitLong, "the slow attack to start", func(s *Snapshot) bool {
 		return s.Err != nil || strings.HasPrefix(s.Stage, "attacking") || s.Stage == "models ready"
 	})
 	fast := slow
 	fast.Attack = pgd(4, 1)
 	start := time.Now()
 	e.Apply(fast)
-	snap := waitFor(t, e, ch, time.Minute, "the fast attack", func(s *Snapshot) bool {
+	snap := waitFor(t, e, ch, waitLong, "the fast attack", func(s *Snapshot) bool {
 		return s.Err != nil || (s.Settings.Attack.Steps == 1 && s.Done == len(s.Samples) && len(s.Samples) == 30)
 	})
 	if snap.Err != nil {
@@ -224,7 +224,7 @@ func TestEngineKeepsModelsAndCancelsStaleWork(t *testing.T) {
 	// Close stops everything promptly, even mid-attack.
 	before := runtime.NumGoroutine()
 	e.Apply(slow)
-	waitFor(t, e, ch, time.Minute, "the slow attack again", func(s *Snapshot) bool { return strings.HasPrefix(s.Stage, "attacking") || s.Err != nil })
+	waitFor(t, e, ch, waitLong, "the slow attack again", func(s *Snapshot) bool { return strings.HasPrefix(s.Stage, "attacking") || s.Err != nil })
 	start = time.Now()
 	e.Close()
 	if d := time.Since(start); d > 5*time.Second {
@@ -296,7 +296,7 @@ func TestVisiblePageFirstSameNumbers(t *testing.T) {
 	var order []int
 	seen := map[int]bool{}
 	e.Apply(s)
-	snap := waitFor(t, e, ch, time.Minute, "the pool", func(s *Snapshot) bool {
+	snap := waitFor(t, e, ch, waitLong, "the pool", func(s *Snapshot) bool {
 		for i, smp := range s.Samples {
 			if smp.Ready && !seen[i/BlockSize] {
 				seen[i/BlockSize] = true
@@ -346,7 +346,7 @@ func TestEngineOtherAttacksMatchDirect(t *testing.T) {
 		e, ch := watch(t, "")
 		s := Settings{Images: data, Classifier: ck, Defence: "pca:6", Attack: p, Pool: 14, Seed: 2}
 		e.Apply(s)
-		snap := waitFor(t, e, ch, time.Minute, p.Kind.String(), func(s *Snapshot) bool {
+		snap := waitFor(t, e, ch, waitLong, p.Kind.String(), func(s *Snapshot) bool {
 			return s.Err != nil || (len(s.Samples) > 0 && s.Done == len(s.Samples))
 		})
 		if snap.Err != nil {
@@ -383,7 +383,7 @@ func TestEngineImageMFlowDefence(t *testing.T) {
 	e, ch := watch(t, "")
 	s := Settings{Images: data, Classifier: ck, Defence: "mflow:" + path, Attack: pgd(8, 2), Pool: 14, Seed: 4}
 	e.Apply(s)
-	snap := waitFor(t, e, ch, time.Minute, "the M-Flow gallery", func(s *Snapshot) bool {
+	snap := waitFor(t, e, ch, waitLong, "the M-Flow gallery", func(s *Snapshot) bool {
 		return s.Err != nil || (len(s.Samples) > 0 && s.Done == len(s.Samples))
 	})
 	if snap.Err != nil {
@@ -446,7 +446,7 @@ func TestApplyKeepsStaleResultsUntilRecomputed(t *testing.T) {
 	defer e.Close()
 	a := Settings{Images: data, Classifier: ck, Defence: "pca:4", Attack: pgd(8, 1), Pool: 10}
 	e.Apply(a)
-	waitFor(t, e, ch, time.Minute, "the pool", func(s *Snapshot) bool { return s.Err != nil || (len(s.Samples) == 10 && s.Done == 10) })
+	waitFor(t, e, ch, waitLong, "the pool", func(s *Snapshot) bool { return s.Err != nil || (len(s.Samples) == 10 && s.Done == 10) })
 	cancel() // nothing more is computed: what Apply publishes stays
 	b := a
 	b.Attack = pgd(2, 1)

@@ -91,6 +91,11 @@ func watch(t testing.TB, cache string) (*Engine, chan struct{}) {
 	return e, ch
 }
 
+// waitLong bounds the waits for the engine's background work: generous, because a loaded
+// 2-core machine under -race takes minutes where a quiet one takes seconds, and a wait ends
+// as soon as its condition holds.
+const waitLong = 5 * time.Minute
+
 // waitFor waits until cond holds for the engine's snapshot (or fails the test after timeout).
 func waitFor(t testing.TB, e *Engine, ch chan struct{}, timeout time.Duration, what string, cond func(*Snapshot) bool) *Snapshot {
 	t.Helper()
