@@ -56,20 +56,20 @@ func TestEngineErrors(t *testing.T) {
 			s := base
 			c.edit(&s)
 			e.Apply(s)
-			snap := waitFor(t, e, ch, time.Minute, "an error", func(s *Snapshot) bool { return s.Err != nil || final(s) })
+			snap := waitFor(t, e, ch, waitLong, "an error", func(s *Snapshot) bool { return s.Err != nil || final(s) })
 			if snap.Err == nil || !strings.Contains(snap.Err.Error(), c.want) || snap.Stage != "error" {
 				t.Fatalf("stage %q, error %v; want one naming %q", snap.Stage, snap.Err, c.want)
 			}
 			// The same settings again are tried again (and fail again).
 			v := snap.Version
 			e.Apply(s)
-			snap = waitFor(t, e, ch, time.Minute, "the error again", func(s *Snapshot) bool { return s.Version > v && s.Err != nil })
+			snap = waitFor(t, e, ch, waitLong, "the error again", func(s *Snapshot) bool { return s.Version > v && s.Err != nil })
 			if !strings.Contains(snap.Err.Error(), c.want) {
 				t.Fatalf("retried: %v", snap.Err)
 			}
 			// The error is not sticky: good settings recover.
 			e.Apply(base)
-			if snap := waitFor(t, e, ch, time.Minute, "recovery", func(s *Snapshot) bool {
+			if snap := waitFor(t, e, ch, waitLong, "recovery", func(s *Snapshot) bool {
 				return s.Err != nil || (len(s.Samples) > 0 && s.Done == len(s.Samples))
 			}); snap.Err != nil {
 				t.Fatalf("after the error, good settings fail: %v", snap.Err)
@@ -83,7 +83,7 @@ func TestEngineNoDataSaysWhereItLooked(t *testing.T) {
 	t.Setenv("MFLOWLAB_SHARED", filepath.Join(t.TempDir(), "noshared"))
 	e, ch := watch(t, "")
 	e.Apply(Settings{Attack: pgd(8, 1)})
-	snap := waitFor(t, e, ch, time.Minute, "an error", func(s *Snapshot) bool { return s.Err != nil })
+	snap := waitFor(t, e, ch, waitLong, "an error", func(s *Snapshot) bool { return s.Err != nil })
 	if len(snap.Looked) == 0 || !strings.Contains(snap.Err.Error(), snap.Looked[0]) {
 		t.Errorf("looked %v, error %v", snap.Looked, snap.Err)
 	}
@@ -180,7 +180,7 @@ func TestEngineRetriesWhenTheDataArrives(t *testing.T) {
 	e, ch := watch(t, "")
 	s := Settings{Images: dir, Classifier: ck, Defence: "pca:4", Attack: pgd(8, 1), Pool: 6}
 	e.Apply(s)
-	snap := waitFor(t, e, ch, time.Minute, "an error", func(s *Snapshot) bool { return s.Err != nil })
+	snap := waitFor(t, e, ch, waitLong, "an error", func(s *Snapshot) bool { return s.Err != nil })
 	if !strings.Contains(snap.Err.Error(), dir) {
 		t.Errorf("error %v does not name %s", snap.Err, dir)
 	}
@@ -196,8 +196,10 @@ func TestEngineRetriesWhenTheDataArrives(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Apply(s)
-	snap = waitFor(t, e, ch, time.Minute, "the gallery", func(s *Snapshot) bool {
-		return s.Err != nil || (len(s.Samples) == 6 && s.Done == 6)
+	// The snapshot before the retry still carries the first error: wait past it.
+	stale := snap.Err.Error()
+	snap = waitFor(t, e, ch, waitLong, "the gallery", func(s *Snapshot) bool {
+		return (s.Err != nil && s.Err.Error() != stale) || (len(s.Samples) == 6 && s.Done == 6)
 	})
 	if snap.Err != nil {
 		t.Fatal(snap.Err)
@@ -212,7 +214,7 @@ func TestCorruptPCAFitIsRefitted(t *testing.T) {
 	run := func() *Snapshot {
 		e, ch := watch(t, cache)
 		e.Apply(s)
-		snap := waitFor(t, e, ch, time.Minute, "the gallery", func(s *Snapshot) bool { return s.Err != nil || (len(s.Samples) == 6 && s.Done == 6) })
+		snap := waitFor(t, e, ch, waitLong, "the gallery", func(s *Snapshot) bool { return s.Err != nil || (len(s.Samples) == 6 && s.Done == 6) })
 		if snap.Err != nil {
 			t.Fatal(snap.Err)
 		}
