@@ -29,17 +29,18 @@ type Engine struct {
 	// the user's detail view gets the cores.
 	details atomic.Int32
 
-	mu      sync.Mutex
-	closed  bool
-	applied bool
-	gen     uint64             // the current job's number
-	jobStop context.CancelFunc // cancels the current job
-	set     Settings           // the current settings (normalised)
-	st      state
-	prio    []int // pool positions to attack first (the visible page)
-	tasks   map[string]*task
-	view    *view // the current job's models and pool, once the models are there
-	version uint64
+	mu       sync.Mutex
+	closed   bool
+	applied  bool
+	gen      uint64             // the current job's number
+	jobStop  context.CancelFunc // cancels the current job
+	set      Settings           // the current settings (normalised)
+	st       state
+	prio     []int // pool positions to attack first (the visible page)
+	tasks    map[string]*task
+	failures uint64 // jobs that ended in an error: tasks started before are not reused
+	view     *view  // the current job's models and pool, once the models are there
+	version  uint64
 }
 
 // state is the mutable part of the engine's picture, under Engine.mu; publish copies it into
@@ -241,7 +242,10 @@ func (e *Engine) fail(gen uint64, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	e.update(gen, func(st *state) { st.err, st.stage, st.progress = err, "error", 0 })
+	e.update(gen, func(st *state) {
+		st.err, st.stage, st.progress = err, "error", 0
+		e.failures++ // under e.mu, with the error's snapshot: a retry never sees the old tasks
+	})
 }
 
 // Detail recomputes pool sample i at budget eps with the current settings' attack: the

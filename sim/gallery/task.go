@@ -14,6 +14,7 @@ import (
 // Tasks that the current settings do not need are cancelled.
 type task struct {
 	key    string
+	born   uint64 // the engine's failures count when the task started (Engine.failures)
 	cancel context.CancelFunc
 	done   chan struct{}
 	val    any
@@ -70,11 +71,13 @@ func (e *Engine) task(gen uint64, key string, fn func(ctx context.Context, t *ta
 		close(t.done)
 		return t
 	}
-	if t, ok := e.tasks[key]; ok && !(t.finished() && t.err != nil) {
+	// A task still running from before a job failed is not reused: it may be loading what
+	// was missing then (the data folder, before a download finished) and fail the same way.
+	if t, ok := e.tasks[key]; ok && !(t.finished() && t.err != nil) && (t.finished() || t.born == e.failures) {
 		return t
 	}
 	ctx, cancel := context.WithCancel(e.ctx)
-	t := &task{key: key, cancel: cancel, done: make(chan struct{})}
+	t := &task{key: key, born: e.failures, cancel: cancel, done: make(chan struct{})}
 	e.tasks[key] = t
 	// Close does not wait for tasks: a PCA fit or an archive's gunzip cannot be interrupted
 	// and finishes on its own (its cache file is written atomically).
