@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/mflowlab/mflowlab/flow/nn"
+	"github.com/mflowlab/mflowlab/internal/stats"
 )
 
 // Recipe selects how the losses are scheduled during training.
@@ -268,7 +268,7 @@ func (t *Trainer) Best() *MFlow {
 
 // FitD95 returns the current model's fit to the data: the 95th percentile of the projection
 // distance |project(x) − x| over the validation rows (the training rows when none are held
-// out). NaN projections count as infinitely far.
+// out), as stats.Percentile takes it (NaN projections count as infinitely far).
 func (t *Trainer) FitD95() float64 {
 	x := t.val
 	if x.Rows == 0 {
@@ -283,17 +283,8 @@ func (t *Trainer) FitD95() float64 {
 			s += e * e
 		}
 		d[i] = math.Sqrt(s)
-		if math.IsNaN(d[i]) {
-			d[i] = math.Inf(1)
-		}
 	}
-	slices.Sort(d)
-	pos := 0.95 * float64(len(d)-1) // numpy.percentile's linear interpolation
-	i := int(pos)
-	if i+1 >= len(d) || math.IsInf(d[i+1], 1) {
-		return d[min(i+1, len(d)-1)]
-	}
-	return d[i] + (pos-float64(i))*(d[i+1]-d[i])
+	return stats.Percentile(d, 0.95)
 }
 
 // BestFit returns a copy of the weights of the best fit measurement so far (TrainConfig.FitEvery),

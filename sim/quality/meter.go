@@ -6,6 +6,7 @@ import (
 
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/flow/nn"
+	"github.com/mflowlab/mflowlab/internal/stats"
 )
 
 // Refinement of the sampled core curve: after the first MinSamples evenly spaced values of
@@ -85,7 +86,7 @@ func (m *Meter) Measure(f *flow.MFlow, data nn.Mat) Result {
 		m.d = append(m.d, dist(float64(proj.Data[2*i]), float64(proj.Data[2*i+1]),
 			float64(data.Data[2*i]), float64(data.Data[2*i+1])))
 	}
-	r.D2M95 = Percentile(m.d, Quantile)
+	r.D2M95 = stats.Percentile(m.d, Quantile)
 	if lo <= hi {
 		r.Lo, r.Hi = lo, hi
 	}
@@ -212,5 +213,5 @@ func (m *Meter) CurveDistance(xy []float32) float64 {
 			m.w[i] = mean
 		}
 	}
-	return WeightedPercentile(m.d, m.w, Quantile)
+	return stats.WeightedPercentile(m.d, m.w, Quantile)
 }

@@ -7,45 +7,9 @@ import (
 
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/flow/nn"
+	"github.com/mflowlab/mflowlab/internal/stats"
 	"github.com/mflowlab/mflowlab/sim/spirals"
 )
-
-func TestPercentileKnownAnswers(t *testing.T) {
-	for _, c := range []struct {
-		v    []float64
-		q    float64
-		want float64
-	}{
-		{[]float64{5, 1, 4, 2, 3}, 0.95, 4.8}, // numpy.percentile(…, 95)
-		{[]float64{5, 1, 4, 2, 3}, 0.5, 3},
-		{[]float64{7}, 0.95, 7},
-		{[]float64{1, math.NaN()}, 0.5, math.Inf(1)},
-	} {
-		if got := Percentile(append([]float64(nil), c.v...), c.q); math.Abs(got-c.want) > 1e-12 && got != c.want {
-			t.Errorf("Percentile(%v, %v) = %v, want %v", c.v, c.q, got, c.want)
-		}
-	}
-	if got := Percentile(nil, 0.95); !math.IsNaN(got) {
-		t.Errorf("Percentile(nil) = %v, want NaN", got)
-	}
-}
-
-func TestWeightedPercentileKnownAnswers(t *testing.T) {
-	for _, c := range []struct {
-		v, w []float64
-		want float64
-	}{
-		{[]float64{3, 1, 2}, []float64{98, 1, 1}, 3},
-		{[]float64{10, 0.1}, []float64{4, 96}, 0.1},           // 96 % of the length within 0.1
-		{[]float64{10, 0.1}, []float64{6, 94}, 10},            // only 94 %
-		{[]float64{2, 1}, []float64{0, 0}, 1.95},              // no weight: plain percentile
-		{[]float64{1, 5, 9}, []float64{1, math.NaN(), 99}, 9}, // NaN weight counts 0
-	} {
-		if got := WeightedPercentile(append([]float64(nil), c.v...), append([]float64(nil), c.w...), 0.95); math.Abs(got-c.want) > 1e-12 {
-			t.Errorf("WeightedPercentile(%v, %v) = %v, want %v", c.v, c.w, got, c.want)
-		}
-	}
-}
 
 func TestClassify(t *testing.T) {
 	for _, c := range []struct {
@@ -246,7 +210,7 @@ func TestMeasureIdentityFlowKnownAnswer(t *testing.T) {
 			other = append(other, math.Abs(float64(data.Data[2*i+1-keep])))
 			lo, hi = math.Min(lo, float64(data.Data[2*i+keep])), math.Max(hi, float64(data.Data[2*i+keep]))
 		}
-		want := Percentile(other, Quantile)
+		want := stats.Percentile(other, Quantile)
 		m := NewMeter(curve)
 		r := m.Measure(f, data)
 		if math.Abs(r.D2M95-want) > 1e-5 {
@@ -265,7 +229,7 @@ func TestMeasureIdentityFlowKnownAnswer(t *testing.T) {
 			d = append(d, bruteDistance(curve, p[0], p[1]))
 			w = append(w, 1)
 		}
-		wantM := WeightedPercentile(d, w, Quantile)
+		wantM := stats.WeightedPercentile(d, w, Quantile)
 		if math.Abs(r.M2D95Core-wantM) > 2e-3 {
 			t.Errorf("seed %d: core m2d95 %v, brute force %v", seed, r.M2D95Core, wantM)
 		}
@@ -289,7 +253,7 @@ func TestMeasureMatchesProjectAndWorkers(t *testing.T) {
 	for i := 0; i < data.Rows; i++ {
 		d = append(d, math.Hypot(float64(pr.Data[2*i]-data.Data[2*i]), float64(pr.Data[2*i+1]-data.Data[2*i+1])))
 	}
-	want := Percentile(d, Quantile)
+	want := stats.Percentile(d, Quantile)
 	curve, _ := SpiralCurve(SpiralRotations, 1000)
 	r1 := Measure(f, data, curve)
 	if math.Abs(r1.D2M95-want) > 1e-4 {

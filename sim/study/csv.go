@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mflowlab/mflowlab/internal/stats"
 	"github.com/mflowlab/mflowlab/sim/quality"
 )
 
@@ -230,7 +231,7 @@ func Summarize(rows []Row) Summary {
 	}
 	s.MedianLearnedSecs = math.NaN()
 	if len(secs) > 0 {
-		s.MedianLearnedSecs = quality.Percentile(secs, 0.5)
+		s.MedianLearnedSecs = stats.Percentile(secs, 0.5)
 	}
 	return s
 }

@@ -1,4 +1,6 @@
-package quality
+// Package stats holds the percentiles shared by the trainer's fit measurement (flow) and
+// the run-quality metric (sim/quality): one definition, NumPy's.
+package stats
 
 import (
 	"math"
