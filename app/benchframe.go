@@ -20,6 +20,8 @@ import (
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
 	"github.com/mflowlab/mflowlab/app/ws/runs"
+	"github.com/mflowlab/mflowlab/flow/nn"
+	"github.com/mflowlab/mflowlab/sim/run"
 )
 
 // runBenchFrame measures the full window's frame time with every layer on, the default
@@ -36,6 +38,8 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	window := fs.Bool("window", false, "draw in a real window (needs a display) instead of headlessly")
 	wsName := fs.String("workspace", ws.Plane, "workspace shown: "+workspaceNames()+" (runs: the default 3×3 grid training flat out; cifar: the gallery with its engine at work)")
 	hz := fs.Int("hz", 0, "draw at most this many frames a second, as a display paces them (0: back to back)")
+	paced := fs.Bool("paced", false, "draw a frame only when the app asks for one (a background update or a timed redraw), at most 60 a second, with the pointer still: as the window draws while you watch")
+	anchor := fs.Duration("anchor", 20*time.Second, "runs workspace: afterwards, pause the grid and measure for this long what `mflowlab runs --jobs 2` trains headless on the same settings (0: skip)")
 	gridS := fs.String("grid", "", "runs workspace: the grid's shape ROWSxCOLS instead of the default 3x3 (e.g. 4x4: 16 runs, seeds 1–16; rows take the default grid's recipes in turn)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -62,7 +66,10 @@ func runBenchFrame(env *cli.Env, args []string) error {
 			return err
 		}
 	}
-	m := &frameMeter{u: nil, want: *frames, warm: *warm, ws: *wsName, hz: *hz}
+	if *anchor < 0 || *anchor > time.Hour {
+		return fmt.Errorf("--anchor %v out of range [0, 1h]", *anchor)
+	}
+	m := &frameMeter{u: nil, want: *frames, warm: *warm, ws: *wsName, hz: *hz, paced: *paced}
 	if *cpuProf != "" {
 		pf, err := os.Create(*cpuProf)
 		if err != nil {
@@ -80,6 +87,12 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if m.r != nil && *anchor > 0 {
+		fmt.Fprintf(env.Stderr, "measuring the headless anchor (%v)…\n", *anchor)
+		if m.anchor, err = runsAnchor(env.Ctx, m.running, m.data, m.settled, *anchor); err != nil {
+			return fmt.Errorf("anchor: %w", err)
+		}
 	}
 	fmt.Fprintln(env.Stdout, m.report(size)+memoryReport())
 	if *memProf != "" {
@@ -99,18 +112,26 @@ func runBenchFrame(env *cli.Env, args []string) error {
 type frameMeter struct {
 	u      *shell.UI
 	p      *plane.Plane
-	ws     string     // the workspace measured
-	hz     int        // frames a second at most (0: back to back)
-	r      *runs.Runs // the Runs workspace when it is measured
-	samp0  int64      // samples trained before the measurement (runs)
-	want   int
-	warm   time.Duration
-	prof   *os.File
-	start  time.Time // of the measurement
-	step0  int
-	ds     []time.Duration
-	dsNew  []time.Duration // frames that painted a new plane raster
-	dsSame []time.Duration // frames that painted the same raster as the frame before
+	ws     string    // the workspace measured
+	hz     int       // frames a second at most (0: back to back)
+	paced  bool      // frames only when the app asks for them
+	anchor float64   // runs: headless steps a second of the same settings (0: not measured)
+	phases [2]string // runs: what the runs did when the measurement began and ended
+	// runs, when the measurement ended: the running runs' settings, the data, and whether
+	// every run was past its start-up phases
+	running []*run.Snapshot
+	data    nn.Mat
+	settled bool
+	r       *runs.Runs // the Runs workspace when it is measured
+	samp0   int64      // samples trained before the measurement (runs)
+	want    int
+	warm    time.Duration
+	prof    *os.File
+	start   time.Time // of the measurement
+	step0   int
+	ds      []time.Duration
+	dsNew   []time.Duration // frames that painted a new plane raster
+	dsSame  []time.Duration // frames that painted the same raster as the frame before
 	// dragFrames and dragWaits: per probe move, frames and time until the plane showed it
 	dragFrames []int
 	dragWaits  []time.Duration
@@ -129,10 +150,14 @@ func (m *frameMeter) add(d time.Duration) bool {
 	if now.Sub(m.began) < m.warm {
 		return false
 	}
+	if m.r != nil && !m.r.Settled() && now.Sub(m.began) < m.warm+settleMax {
+		return false // a start-up phase's steps cost a fraction of the later ones
+	}
 	if m.start.IsZero() {
 		m.start, m.step0 = now, m.p.Run().Latest().Step
 		if m.r != nil {
 			m.step0, m.samp0 = m.r.Trained()
+			m.phases[0] = m.r.Phases()
 		}
 		if m.prof != nil {
 			pprof.StartCPUProfile(m.prof)
@@ -151,6 +176,11 @@ func (m *frameMeter) add(d time.Duration) bool {
 		return false
 	}
 	m.wall = now.Sub(m.start)
+	if m.r != nil {
+		m.phases[1] = m.r.Phases()
+		m.running, m.data = m.r.Running()
+		m.settled = m.r.Settled()
+	}
 	if m.prof != nil {
 		pprof.StopCPUProfile()
 	}
@@ -173,10 +203,15 @@ func (m *frameMeter) report(size image.Point) string {
 	if m.r != nil {
 		steps, samples := m.r.Trained()
 		secs := m.wall.Seconds()
-		return fmt.Sprintf("workspace=runs hz=%d frame_ms=%.2f fps=%.1f p90_ms=%.2f new_grid_ms=%.2f same_grid_ms=%.2f layout_ms=%.2f size=%dx%d frames=%d grid_updates=%d runs=%d train_steps_per_s=%.0f train_samples_per_s=%.0f",
-			m.hz, ms(ds[len(ds)/2]), float64(len(ds))/secs, ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
+		rate := float64(steps-m.step0) / secs
+		anchor := ""
+		if m.anchor > 0 {
+			anchor = fmt.Sprintf(" anchor_steps_per_s=%.0f share=%.0f%%", m.anchor, 100*rate/m.anchor)
+		}
+		return fmt.Sprintf("workspace=runs hz=%d paced=%t frame_ms=%.2f fps=%.1f p90_ms=%.2f new_grid_ms=%.2f same_grid_ms=%.2f layout_ms=%.2f size=%dx%d frames=%d grid_updates=%d runs=%d train_steps_per_s=%.0f train_samples_per_s=%.0f%s phases_start=%q phases_end=%q",
+			m.hz, m.paced, ms(ds[len(ds)/2]), float64(len(ds))/secs, ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
 			layoutMS, size.X, size.Y, len(ds), m.rasters, len(m.r.Setup().Rows)*m.r.Setup().Cols,
-			float64(steps-m.step0)/secs, float64(samples-m.samp0)/secs)
+			rate, float64(samples-m.samp0)/secs, anchor, m.phases[0], m.phases[1])
 	}
 	rast, sceneMS := m.p.RasterTimes()
 	steps := m.p.Run().Latest().Step - m.step0
@@ -191,11 +226,11 @@ func (m *frameMeter) report(size image.Point) string {
 		layoutMS, rast, sceneMS, size.X, size.Y, len(ds), m.rasters, float64(steps)/m.wall.Seconds()) + drag
 }
 
-// benchShell opens the shell for a frame benchmark with every plane layer and the frame
-// statistics on, showing the measured workspace.
+// benchShell opens the shell for a frame benchmark with every plane layer and (unless paced)
+// the frame-timing card on, showing the measured workspace.
 func benchShell(env *cli.Env, so shell.Options, po plane.Options, ro runs.Options, m *frameMeter) *shell.UI {
 	u := newShell(env.Ctx, so, po, ro)
-	u.ShowTimings(true)
+	u.ShowTimings(!m.paced) // the card asks for a frame 4 times a second
 	m.u, m.p = u, u.Workspace(ws.Plane).(*plane.Plane)
 	if m.ws == ws.Runs {
 		m.r = u.Workspace(ws.Runs).(*runs.Runs)
@@ -222,7 +257,14 @@ func (d driver) Frame() error { _, err := d.o.Frame(d.u); return err }
 // benchOffscreen draws frames back to back on the headless GPU, sweeping the pointer over
 // the plane so that the hover readout works too.
 func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, ro runs.Options, m *frameMeter) error {
-	u := benchShell(env, shell.Options{}, po, ro, m)
+	asked := make(chan struct{}, 1)
+	lim := shell.NewLimiter(func() { // as the window's: at most one request per 1/40 s
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+	}, 25*time.Millisecond)
+	u := benchShell(env, shell.Options{Invalidate: lim.Call}, po, ro, m)
 	defer u.Close()
 	o, err := shell.NewOffscreen(size)
 	if err != nil {
@@ -233,9 +275,11 @@ func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, ro runs.Op
 		if err := env.Ctx.Err(); err != nil {
 			return err
 		}
-		t := float64(i) / 120
-		x := float32(size.X-348) * float32(0.3+0.4*frac(t))
-		o.Pointer(pointer.Move, f32.Pt(x, float32(size.Y)*0.45), 0)
+		if !m.paced {
+			t := float64(i) / 120
+			x := float32(size.X-348) * float32(0.3+0.4*frac(t))
+			o.Pointer(pointer.Move, f32.Pt(x, float32(size.Y)*0.45), 0)
+		}
 		tick := time.Now()
 		d, err := o.Frame(u)
 		if err != nil {
@@ -244,8 +288,16 @@ func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, ro runs.Op
 		if m.add(d) {
 			break
 		}
-		if m.hz > 0 {
-			if w := time.Until(tick.Add(time.Second / time.Duration(m.hz))); w > 0 {
+		if m.paced {
+			if err := waitAsked(env.Ctx, o, asked); err != nil {
+				return err
+			}
+		}
+		if hz := m.hz; hz > 0 || m.paced {
+			if hz == 0 {
+				hz = 60
+			}
+			if w := time.Until(tick.Add(time.Second / time.Duration(hz))); w > 0 {
 				time.Sleep(w)
 			}
 		}

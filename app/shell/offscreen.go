@@ -96,3 +96,8 @@ func (o *Offscreen) Pointer(kind pointer.Kind, at f32.Point, buttons pointer.But
 
 // Queue queues arbitrary events.
 func (o *Offscreen) Queue(evs ...event.Event) { o.router.Queue(evs...) }
+
+// Wakeup reports when the last frame asked for the next one, as a window would learn it: ok
+// is false when it asked for none, and a zero time means at once (an invalidation without a
+// time, or events waiting). Each request is reported once.
+func (o *Offscreen) Wakeup() (at time.Time, ok bool) { return o.router.WakeupTime() }

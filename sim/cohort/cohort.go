@@ -32,7 +32,9 @@ type Options struct {
 	// Duty is the share of one core spent measuring (default 0.3): after a measurement that
 	// took d, the next waits (1/Duty − 1)·d.
 	Duty float64
-	// Tick is how often members are looked at (default 100 ms).
+	// Tick is how often members are looked at (default 100 ms), just after the multiples of
+	// Tick on the wall clock: a viewer that limits its refreshes to the same ticks then
+	// refreshes once per tick.
 	Tick time.Duration
 	// LowPriority runs the cohort's goroutine on a thread of the lowest OS priority.
 	LowPriority bool

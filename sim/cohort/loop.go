@@ -10,15 +10,16 @@ import (
 	"github.com/mflowlab/mflowlab/sim/run"
 )
 
-// loop looks at the members every Tick: it keeps their timelines, measures one member when
-// the duty allows, and publishes a State when something changed.
+// loop looks at the members every Tick: it keeps their timelines, publishes a State if
+// something changed, and measures one member when the duty allows.
 func (c *Cohort) loop() {
 	meter := quality.NewMeterIndex(c.index)
-	t := time.NewTimer(c.opts.Tick)
+	t := time.NewTimer(untilTick(time.Now(), c.opts.Tick))
 	defer t.Stop()
 	var due time.Time // earliest next measurement
 	rr := 0           // where the round-robin search for the next measurement starts
 	var snaps []*run.Snapshot
+	measured := false // since the last State
 	for {
 		ms := c.list()
 		snaps = snaps[:0]
@@ -30,10 +31,12 @@ func (c *Cohort) loop() {
 			}
 			snaps = append(snaps, s)
 		}
-		if c.changed(ms, snaps) {
-			c.publish(ms, snaps) // new members and steps show before a measurement holds the loop
+		// One State per tick, at the tick (each asks the viewer for a frame); a measurement's
+		// result waits for the next one.
+		if measured || c.changed(ms, snaps) {
+			c.publish(ms, snaps)
 		}
-		measured := false
+		measured = false
 		if now := time.Now(); !now.Before(due) && len(ms) > 0 {
 			for k := range ms {
 				i := (rr + k) % len(ms)
@@ -48,10 +51,7 @@ func (c *Cohort) loop() {
 				}
 			}
 		}
-		if measured {
-			c.publish(ms, snaps)
-		}
-		t.Reset(c.opts.Tick)
+		t.Reset(untilTick(time.Now(), c.opts.Tick))
 		select {
 		case <-c.ctx.Done():
 			return
@@ -59,6 +59,16 @@ func (c *Cohort) loop() {
 		case <-c.kick:
 		}
 	}
+}
+
+// tickLag is how long after a multiple of Tick the members are looked at.
+const tickLag = 5 * time.Millisecond
+
+// untilTick returns the wait from now until tickLag after the next multiple of tick on the
+// wall clock.
+func untilTick(now time.Time, tick time.Duration) time.Duration {
+	next := now.Add(-tickLag).Truncate(tick).Add(tick + tickLag)
+	return next.Sub(now)
 }
 
 // list returns the members (a copy of the slice).

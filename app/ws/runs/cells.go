@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/mflowlab/mflowlab/flow"
 	"github.com/mflowlab/mflowlab/flow/nn"
@@ -68,6 +69,9 @@ const (
 	tailPoints  = 150
 )
 
+// batchShow is the longest a drawn cell picture waits for the rest of its batch.
+const batchShow = 100 * time.Millisecond
+
 // cellRasters draws cells on a background goroutine (on the caller's in sync mode): the
 // frame asks for each cell's newest picture and paints the newest drawn one. Each new
 // picture is a new image, so a painted one is never written again.
@@ -85,14 +89,18 @@ type cellRasters struct {
 	quit    chan struct{}
 	done    chan struct{}
 
-	asked  map[int]cellReq    // frame's goroutine: the last request per cell
+	asked  map[int]cellReq // the last request per cell
+	handed map[int]handed  // what each cell was last asked to draw, and when
+	plan   *cellPlan       // the last frame's
+	stale  bool            // a newer State came (stateChanged)
+
 	r      *plane.Renderer    // the drawing goroutine's
 	curves map[int]curveCache // the drawing goroutine's
 }
 
 func newCellRasters(syncMode bool, invalidate func()) *cellRasters {
 	c := &cellRasters{sync: syncMode, invalidate: invalidate, want: map[int]cellReq{}, pics: map[int]cellPic{},
-		asked: map[int]cellReq{}, r: plane.NewRenderer(), curves: map[int]curveCache{}}
+		asked: map[int]cellReq{}, handed: map[int]handed{}, r: plane.NewRenderer(), curves: map[int]curveCache{}}
 	if !syncMode {
 		c.wake, c.quit, c.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 		osprio.Go(c.run)
@@ -105,27 +113,16 @@ func (c *cellRasters) reset(data []float32) {
 	c.mu.Lock()
 	c.data = data
 	c.want, c.pics = map[int]cellReq{}, map[int]cellPic{}
+	c.asked, c.handed, c.plan = map[int]cellReq{}, map[int]handed{}, nil
 	c.mu.Unlock()
-	c.asked = map[int]cellReq{}
 }
 
-// request asks for cell i's picture; repeating the last request does nothing.
-func (c *cellRasters) request(i int, q cellReq) {
-	if a, ok := c.asked[i]; ok && a == q {
-		return
-	}
-	c.asked[i] = q
+// flush starts drawing the requests made since the last flush: the frame asks for every
+// cell first, so that the pictures of one tick are drawn, and shown, as one batch.
+func (c *cellRasters) flush() {
 	if c.sync {
-		img := c.draw(i, q)
-		c.mu.Lock()
-		c.version++
-		c.pics[i] = cellPic{img: img, version: c.version}
-		c.mu.Unlock()
 		return
 	}
-	c.mu.Lock()
-	c.want[i] = q
-	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -156,6 +153,8 @@ func (c *cellRasters) run() {
 			return
 		case <-c.wake:
 		}
+		fresh := c.askNewest()
+		var first time.Time // when the oldest picture not asked to be shown yet was drawn
 		for {
 			c.mu.Lock()
 			i, q, ok := -1, cellReq{}, false
@@ -168,6 +167,10 @@ func (c *cellRasters) run() {
 			c.busy = ok
 			c.mu.Unlock()
 			if !ok {
+				// the rest of the batch was dropped (a new grid), or a new State changed no cell
+				if !first.IsZero() || fresh {
+					c.invalidate()
+				}
 				break
 			}
 			img := c.draw(i, q)
@@ -177,8 +180,17 @@ func (c *cellRasters) run() {
 				c.pics[i] = cellPic{img: img, version: c.version}
 			}
 			c.busy = false
+			more := len(c.want) > 0
 			c.mu.Unlock()
-			c.invalidate()
+			// One frame for a batch of cells (the cells of a tick change together), unless the
+			// batch takes long: every frame costs the software GPU what the runs lose.
+			if first.IsZero() {
+				first = time.Now()
+			}
+			if !more || time.Since(first) >= batchShow {
+				c.invalidate()
+				first, fresh = time.Time{}, false
+			}
 		}
 	}
 }

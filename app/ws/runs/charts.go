@@ -18,7 +18,7 @@ import (
 // Charts' sizes (dp) and refresh policy.
 const (
 	chartH     = 150
-	chartEvery = 700 * time.Millisecond // at most this often while the runs train
+	chartEvery = flowEvery // at most this often while the runs train
 )
 
 // chartKey is what the charts depend on.
@@ -106,8 +106,9 @@ func (c *chartsSection) update(gtx layout.Context) {
 		return
 	}
 	onlyTraining := k.bold == c.key.bold && k.step == c.key.step && k.w == c.key.w && k.cells == c.key.cells
-	if onlyTraining && gtx.Now.Sub(c.at) < chartEvery && !u.sync {
-		gtx.Execute(op.InvalidateCmd{At: c.at.Add(chartEvery)})
+	if onlyTraining && sameTick(gtx.Now, c.at, chartEvery) && !u.sync {
+		// on the cells' clock: the next chart comes with a batch of cells
+		gtx.Execute(op.InvalidateCmd{At: gtx.Now.Truncate(chartEvery).Add(chartEvery + afterTick)})
 		return
 	}
 	c.key, c.at, c.busy = k, gtx.Now, true

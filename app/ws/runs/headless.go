@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 
+	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/flow/nn"
 	"github.com/mflowlab/mflowlab/sim/run"
 )
 
@@ -98,4 +102,73 @@ func (u *Runs) Select(i int) {
 		return
 	}
 	u.gv.sel = -1
+}
+
+// Settled reports whether every live run is past its recipe's start-up phases (search,
+// unroll, align) or no longer trains: from then on a step costs what it will go on costing.
+func (u *Runs) Settled() bool {
+	u.ensure()
+	if u.co == nil {
+		return true
+	}
+	for _, m := range u.co.State().Members {
+		if m.Run == nil {
+			continue
+		}
+		s := m.Run.Latest()
+		if s.State == run.Running && s.Step > 0 && (s.Phase == flow.PhaseSearch || s.Phase == flow.PhaseUnroll || s.Phase == flow.PhaseAlign) {
+			return false
+		}
+		if s.State == run.Running && s.Step == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Phases says what the live runs do now, as counts: "joint 3, done 6" (the phase of the
+// last step of a running run, the state of the others).
+func (u *Runs) Phases() string {
+	u.ensure()
+	if u.co == nil {
+		return "no grid"
+	}
+	counts := map[string]int{}
+	var names []string
+	for _, m := range u.co.State().Members {
+		if m.Run == nil {
+			continue
+		}
+		s := m.Run.Latest()
+		name := s.State.String()
+		if s.State == run.Running {
+			name = s.Phase.String()
+		}
+		if counts[name] == 0 {
+			names = append(names, name)
+		}
+		counts[name]++
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, counts[n])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Running returns the newest snapshots of the live runs training now, and the grid's data:
+// what a headless comparison (`mflowlab runs`) needs to train the same runs.
+func (u *Runs) Running() ([]*run.Snapshot, nn.Mat) {
+	u.ensure()
+	if u.co == nil {
+		return nil, nn.Mat{}
+	}
+	var ss []*run.Snapshot
+	for _, m := range u.co.State().Members {
+		if s := m.Run; s != nil && s.Latest().State == run.Running {
+			ss = append(ss, s.Latest())
+		}
+	}
+	return ss, u.co.Data()
 }

@@ -174,7 +174,7 @@ func (u *Runs) figure() ([]figCell, string, string) {
 	var cells []figCell
 	learned, runs := 0, 0
 	for i, m := range u.shown(st) {
-		f, meta := cellContent(u, i, m, step, live)
+		f, meta := cellContent(i, m, step, live)
 		cells = append(cells, figCell{cell: meta.cell(), flow: f})
 		if m.Frozen == nil {
 			runs++

@@ -26,7 +26,7 @@ func (r *runSection) Form(f *widgets.Form) {
 	}
 	m := st.Members[id]
 	step, live := u.tl.at(st)
-	_, meta := cellContent(u, id, m, step, live)
+	_, meta := cellContent(id, m, step, live)
 	name := meta.Title
 	if name == "" {
 		name = fmt.Sprintf("seed %d", meta.Seed)

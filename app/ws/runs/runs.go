@@ -52,16 +52,21 @@ type Runs struct {
 	refs    map[string]bool // reference paths shown (loaded or loading)
 	hidden  map[int]bool    // frozen members hidden again
 
-	cells *cellRasters
-	gv    gridView
-	tl    timeline
-	panel panel
+	cells  *cellRasters
+	notify func() // the cohort's: a new State
+	gv     gridView
+	tl     timeline
+	panel  panel
 }
 
 // New builds the workspace and its first grid.
 func New(h ws.Host, o Options) *Runs {
 	u := &Runs{host: h, th: h.Theme(), sync: h.Sync()}
 	u.cells = newCellRasters(u.sync, h.Invalidate)
+	u.notify = u.cells.stateChanged // the cells' batch asks for the frame
+	if u.sync {
+		u.notify = h.Invalidate
+	}
 	u.gv.init(u)
 	u.tl.init(u)
 	s := DefaultSetup()
@@ -120,7 +125,7 @@ func (u *Runs) build(s Setup, play bool) error {
 	co, err := cohort.New(u.host.Context(), nn.Mat{Rows: d.N(), Cols: 2, Data: d.X},
 		// a new State every metaEvery: the cells' words change no faster, and each State
 		// asks for a frame
-		cohort.Options{Curve: curve, LowPriority: true, Notify: u.host.Invalidate, Duty: u.duty, Every: 10, Tick: metaEvery})
+		cohort.Options{Curve: curve, LowPriority: true, Notify: u.notify, Duty: u.duty, Every: 10, Tick: metaEvery})
 	if err != nil {
 		return err
 	}
@@ -229,7 +234,13 @@ func (u *Runs) shown(st *cohort.State) []cohort.Member {
 }
 
 // Poll implements ws.Workspace: the replay moves on.
-func (u *Runs) Poll(now time.Time) { u.tl.poll(now) }
+func (u *Runs) Poll(now time.Time) {
+	u.tl.poll(now)
+	if u.gv.plan != nil && u.host.Shown() != ws.Runs { // hidden: no cells to draw
+		u.gv.plan = nil
+		u.cells.setPlan(nil)
+	}
+}
 
 // Sections implements ws.Workspace.
 func (u *Runs) Sections() []widgets.Section { return u.panel.sections() }

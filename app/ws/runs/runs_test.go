@@ -239,7 +239,7 @@ func TestTimelineRewindsAndForks(t *testing.T) {
 		t.Fatalf("the slider shows step %d (live %v) of %d, want about a quarter", step, live, n)
 	}
 	for i, m := range h.r.shown(st) {
-		f, meta := cellContent(h.r, i, m, step, false)
+		f, meta := cellContent(i, m, step, false)
 		if f == nil || meta.Step > step || meta.Step < step-2*m.Timeline.Every() {
 			t.Fatalf("cell %d rewound to step %d shows step %d", i, step, meta.Step)
 		}

@@ -24,21 +24,19 @@ import (
 
 // Grid-view timing and geometry.
 const (
-	flowEvery   = 700 * time.Millisecond // a live cell takes a new flow at most this often
-	metaEvery   = 200 * time.Millisecond // and new words (its step) at most this often
+	// A live cell takes new words (its step) at most every metaEvery and a new flow at most
+	// every flowEvery, on the wall clock's multiples (the cohort's ticks), so that the
+	// window draws one batch of cells per tick: each frame costs llvmpipe what the runs lose.
+	metaEvery = 200 * time.Millisecond
+	flowEvery = 4 * metaEvery
+	// afterTick: a held change is asked for again this long after the tick, by when the
+	// cohort's State of the tick has brought a frame (the timer matters when none comes).
+	afterTick   = 60 * time.Millisecond
 	doubleClick = 400 * time.Millisecond // longest gap between the clicks of a double-click
 	clickSlop   = 4                      // a press that moves less than this is a click
 	toolbarH    = 46                     // dp
 	cellGap     = 8                      // dp
 )
-
-// handed is what a cell was last asked to draw, and when.
-type handed struct {
-	flow   *flow.MFlow
-	flowAt time.Time
-	meta   cellMeta
-	metaAt time.Time
-}
 
 // gridView is the main area: the toolbar, the cells (linked pan and zoom, hover, select,
 // double-click to open in the plane) and the timeline strip under them.
@@ -50,9 +48,10 @@ type gridView struct {
 	pics    []widgets.Picture
 	holes   []image.Rectangle // the cells' painted pictures this frame (not filled below)
 	vers    []uint64          // version painted per cell
-	handed  map[int]handed
-	hover   int // cell index under the pointer, −1 for none
-	sel     int // member id selected, −1 for none
+	plan    *cellPlan         // what the last frame asked the cells for
+	scratch cellPlan          // this frame's, compared with plan
+	hover   int               // cell index under the pointer, −1 for none
+	sel     int               // member id selected, −1 for none
 	hold    bool
 	painted uint64 // counts changes of any painted cell (the composite's version)
 
@@ -75,7 +74,7 @@ func (g *gridView) init(u *Runs) { g.u, g.hover, g.sel = u, -1, -1 }
 // reset forgets the cells of the previous grid.
 func (g *gridView) reset() {
 	g.ids, g.rects, g.pics, g.vers = nil, nil, nil, nil
-	g.handed = map[int]handed{}
+	g.plan = nil
 	g.hover, g.sel = -1, -1
 	g.painted++
 }
@@ -192,10 +191,9 @@ func (g *gridView) layoutCells(gtx layout.Context, cells []cohort.Member) {
 	g.pointer(gtx)
 	step, live := u.tl.at(u.state())
 	g.holes = g.holes[:0]
+	p := g.planFor(step, live)
 	for i, m := range cells {
-		q, again := g.request(gtx.Now, i, m, step, live)
-		u.cells.request(m.ID, q)
-		if !again.IsZero() {
+		if again := u.cells.ask(p, i, m, gtx.Now); !again.IsZero() {
 			gtx.Execute(op.InvalidateCmd{At: again})
 		}
 		if !g.hold {
@@ -209,6 +207,7 @@ func (g *gridView) layoutCells(gtx layout.Context, cells []cohort.Member) {
 			g.holes = append(g.holes, image.Rectangle{Max: img.Rect.Size()}.Add(g.rects[i].Min).Intersect(g.rects[i]))
 		}
 	}
+	u.cells.flush()
 	// Only the gaps: the pictures cover the rest, and llvmpipe shades every pixel painted.
 	widgets.FillExcept(gtx, g.area, g.holes, u.th.Window)
 	for i, m := range cells {
@@ -237,40 +236,28 @@ func (g *gridView) layoutCells(gtx layout.Context, cells []cohort.Member) {
 	}
 }
 
-// request returns cell i's picture request: the member's flow at the timeline's step (a
-// live cell takes a new flow at most every flowEvery and new words every metaEvery), and
-// when to come back for a newer one (zero: not needed).
-func (g *gridView) request(now time.Time, i int, m cohort.Member, step int, live bool) (cellReq, time.Time) {
+// planFor returns the plan of this frame's cells (the last one when nothing changed).
+func (g *gridView) planFor(step int, live bool) *cellPlan {
 	u := g.u
-	f, meta := cellContent(u, i, m, step, live)
-	h, seen := g.handed[m.ID]
-	var again time.Time
-	// The limits run on one clock for every cell (ticks of flowEvery and metaEvery), so
-	// the cells change together, in one frame per tick, rather than each in a frame of its
-	// own: the window then draws a few frames a second instead of dozens.
-	if seen && live && m.Frozen == nil && !u.sync {
-		if f != h.flow && sameTick(now, h.flowAt, flowEvery) {
-			f, again = h.flow, now.Truncate(flowEvery).Add(flowEvery)
-		}
-		if meta != h.meta && sameTick(now, h.metaAt, metaEvery) {
-			meta = h.meta
-			if a := now.Truncate(metaEvery).Add(metaEvery); again.IsZero() || a.Before(again) {
-				again = a
-			}
+	p := &g.scratch
+	sizes := p.sizes[:0]
+	*p = cellPlan{co: u.co, ids: g.ids, view: u.setup.View, lines: u.setup.Grid, step: step, live: live}
+	if u.co != nil {
+		if d := u.co.Data().Data; len(d) > 0 {
+			p.data = &d[0]
 		}
 	}
-	if !seen || f != h.flow {
-		h.flow, h.flowAt = f, now
+	p.sizes = sizes
+	for _, r := range g.rects {
+		p.sizes = append(p.sizes, r.Size())
 	}
-	if !seen || meta != h.meta {
-		h.meta, h.metaAt = meta, now
+	if !p.same(g.plan) {
+		np := *p
+		np.ids, np.sizes = append([]int(nil), p.ids...), append([]image.Point(nil), p.sizes...)
+		g.plan = &np
+		g.u.cells.setPlan(g.plan)
 	}
-	g.handed[m.ID] = h
-	var key *float32
-	if d := u.co.Data().Data; len(d) > 0 {
-		key = &d[0]
-	}
-	return cellReq{flow: f, meta: meta, size: g.rects[i].Size(), view: u.setup.View, lines: u.setup.Grid, data: key}, again
+	return g.plan
 }
 
 // sameTick reports whether a and b fall in the same period of length d (of the wall clock).
@@ -278,7 +265,7 @@ func sameTick(a, b time.Time, d time.Duration) bool { return a.Truncate(d).Equal
 
 // cellContent returns what cell i shows of member m at the timeline's step (its newest
 // state when live): the flow and the words.
-func cellContent(u *Runs, i int, m cohort.Member, step int, live bool) (*flow.MFlow, cellMeta) {
+func cellContent(i int, m cohort.Member, step int, live bool) (*flow.MFlow, cellMeta) {
 	nan := math.Float64bits(math.NaN())
 	meta := cellMeta{Curve: palette(i), D2M95: nan, Core: nan, Label: m.Label}
 	withQuality := func(q cohort.Quality) {
@@ -436,7 +423,7 @@ func (u *Runs) openSelected() {
 	}
 	m := st.Members[id]
 	step, live := u.tl.at(st)
-	f, meta := cellContent(u, 0, m, step, live)
+	f, meta := cellContent(0, m, step, live)
 	if f == nil {
 		u.host.Errorf("no weights to open at step %d", step)
 		return

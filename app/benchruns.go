@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/flow"
+	"github.com/mflowlab/mflowlab/flow/nn"
+	"github.com/mflowlab/mflowlab/sim/run"
+	"github.com/mflowlab/mflowlab/sim/study"
+)
+
+// settleMax bounds how long the frame benchmark waits, after its warm-up, for the grid's
+// runs to leave their start-up phases.
+const settleMax = 10 * time.Minute
+
+// waitAsked waits until the app asks for the next frame: a background update (asked) or
+// the time a frame asked to be drawn again at.
+func waitAsked(ctx context.Context, o *shell.Offscreen, asked <-chan struct{}) error {
+	at, ok := o.Wakeup()
+	var timer <-chan time.Time
+	if ok {
+		t := time.NewTimer(max(0, time.Until(at)))
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-asked:
+	case <-timer:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// runsAnchor measures what `mflowlab runs --jobs 2` trains headless on the grid's running
+// runs (ss, their snapshots when the frames' measurement ended, on data), in steps a
+// second: two of them, each on its own goroutine, continuing from their weights. When the
+// grid had settled, a geodesic recipe's runs go on in its joint phase, as the grid's did.
+// The grid must have stopped training.
+func runsAnchor(ctx context.Context, ss []*run.Snapshot, data nn.Mat, settled bool, d time.Duration) (float64, error) {
+	if len(ss) == 0 {
+		return 0, fmt.Errorf("no run of the grid was still training")
+	}
+	s := ss[0].Settings
+	if settled {
+		s.Train = s.Train.Continued()
+	}
+	pair := []*run.Snapshot{ss[0], ss[min(1, len(ss)-1)]}
+	seeds := []uint64{pair[0].Seed, pair[1].Seed}
+	flows := []*flow.MFlow{pair[0].Flow, pair[1].Flow}
+	spec := &study.Spec{Settings: s, Data: data, Steps: 1 << 30}
+	return study.Throughput(ctx, spec, seeds, flows, 0, d)
+}

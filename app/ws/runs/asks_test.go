@@ -1,0 +1,79 @@
+package runs
+
+import (
+	"context"
+	"image"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gioui.org/io/input"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/unit"
+
+	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/ws"
+	"github.com/mflowlab/mflowlab/app/ws/plane"
+)
+
+// With the window idle, a live grid's cells follow the cohort's States on the drawing
+// goroutine, and each State brings at most one frame (not one to ask for the cells and one
+// to show them); a hidden grid draws no cells.
+func TestCellsFollowTheRunsWithOneFramePerState(t *testing.T) {
+	var asked atomic.Int64
+	s := small()
+	s.Rows, s.Cols, s.Seeds = []string{"joint"}, 2, "1-2"
+	u := shell.New(context.Background(), shell.Options{Invalidate: func() { asked.Add(1) }},
+		plane.Maker(plane.Options{Paused: true}), Maker(Options{Setup: &s, Duty: 1}))
+	t.Cleanup(u.Close)
+	r := u.Workspace(ws.Runs).(*Runs)
+	u.Show(ws.Runs, nil)
+	var ops op.Ops
+	var router input.Router
+	frame := func() {
+		ops.Reset()
+		gtx := layout.Context{Ops: &ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
+			Constraints: layout.Exact(image.Pt(1000, 700)), Source: router.Source()}
+		u.Layout(gtx)
+		router.Frame(&ops)
+		u.AfterFrame(0)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for frame(); len(r.gv.rects) < 2 || r.state().Members[0].Snap.Step < 5; frame() {
+		if time.Now().After(deadline) {
+			t.Fatal("the grid did not start training")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ids := append([]int(nil), r.gv.ids...)
+	version := func() (v uint64) {
+		for _, id := range ids {
+			v = max(v, r.cells.pic(id).version)
+		}
+		return v
+	}
+	// No frame from here: the drawing goroutine asks for the cells itself.
+	v0, st0, n0 := version(), r.co.State().Version, asked.Load()
+	for version() < v0+4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("cells drawn %d times in 2 minutes without frames; want them to follow the runs", version()-v0)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.Pause()
+	time.Sleep(3 * metaEvery) // the last State's batch
+	states, frames := r.co.State().Version-st0, asked.Load()-n0
+	if frames > int64(states)+2 {
+		t.Errorf("%d frames asked for over %d States; want about one each", frames, states)
+	}
+	// Hidden, the grid draws nothing.
+	u.Show(ws.Plane, nil)
+	frame()
+	r.Play()
+	v1 := version()
+	time.Sleep(6 * metaEvery)
+	if v := version(); v != v1 {
+		t.Errorf("a hidden grid drew its cells %d times", v-v1)
+	}
+}
