@@ -308,11 +308,16 @@ func benchOffscreen(env *cli.Env, size image.Point, po plane.Options, ro runs.Op
 	return nil
 }
 
-// benchWindow draws frames in an OS window, asking for the next frame after each one.
+// benchWindow draws frames in an OS window, asking for the next frame after each one (paced:
+// only when the app asks, after the warm-up).
 func benchWindow(env *cli.Env, size image.Point, po plane.Options, ro runs.Options, m *frameMeter) error {
 	w := new(gioapp.Window)
 	w.Option(gioapp.Title("mflowlab bench"), gioapp.Size(unit.Dp(size.X), unit.Dp(size.Y)))
-	u := benchShell(env, shell.Options{Invalidate: w.Invalidate}, po, ro, m)
+	inv := w.Invalidate
+	if m.paced { // as the app's window: background requests at most every 1/40 s
+		inv = shell.NewLimiter(w.Invalidate, 25*time.Millisecond).Call
+	}
+	u := benchShell(env, shell.Options{Invalidate: inv}, po, ro, m)
 	defer u.Close()
 	var ops op.Ops
 	for {
@@ -332,7 +337,9 @@ func benchWindow(env *cli.Env, size image.Point, po plane.Options, ro runs.Optio
 			if m.add(d) {
 				return nil
 			}
-			w.Invalidate()
+			if !m.paced || m.start.IsZero() {
+				w.Invalidate() // paced: the warm-up's frames only
+			}
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"gioui.org/io/key"
 	"gioui.org/layout"
 	"gioui.org/op"
+	"gioui.org/op/paint"
 	"gioui.org/unit"
 
 	"github.com/mflowlab/mflowlab/app/ws"
@@ -180,6 +181,10 @@ func (u *UI) Layout(gtx layout.Context) layout.Dimensions {
 	u.recordBefore(gtx)
 	keys := u.keys(gtx)
 
+	// The window's colour everywhere first: a full-window opaque fill is the GPU's clear and
+	// costs nothing, while llvmpipe blends every other painted pixel (the workspaces leave
+	// their background unpainted).
+	paint.Fill(gtx.Ops, u.th.Window)
 	sz := gtx.Constraints.Max
 	sideW := gtx.Dp(sideWidth)
 	if sz.X < 3*sideW/2 {

@@ -58,7 +58,6 @@ func (c *CIFAR) Layout(gtx layout.Context, keys bool) layout.Dimensions {
 	}
 	hh := gtx.Dp(headerH)
 	g.content = image.Rect(0, hh, sz.X, sz.Y)
-	widgets.FillRect(gtx, image.Rect(0, 0, sz.X, sz.Y), c.th.Window)
 	s := c.snap
 	switch {
 	case s != nil && len(s.Samples) == 0 && s.Data == "" && (s.Err != nil || c.dl.active()):

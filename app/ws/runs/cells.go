@@ -69,7 +69,8 @@ const (
 	tailPoints  = 150
 )
 
-// batchShow is the longest a drawn cell picture waits for the rest of its batch.
+// batchShow is the longest a drawn cell picture waits for the rest of its batch (unless
+// cellRasters.batchShow says otherwise).
 const batchShow = 100 * time.Millisecond
 
 // cellRasters draws cells on a background goroutine (on the caller's in sync mode): the
@@ -78,6 +79,7 @@ const batchShow = 100 * time.Millisecond
 type cellRasters struct {
 	sync       bool
 	invalidate func()
+	batchShow  time.Duration
 
 	mu      sync.Mutex
 	data    []float32
@@ -99,7 +101,7 @@ type cellRasters struct {
 }
 
 func newCellRasters(syncMode bool, invalidate func()) *cellRasters {
-	c := &cellRasters{sync: syncMode, invalidate: invalidate, want: map[int]cellReq{}, pics: map[int]cellPic{},
+	c := &cellRasters{sync: syncMode, invalidate: invalidate, batchShow: batchShow, want: map[int]cellReq{}, pics: map[int]cellPic{},
 		asked: map[int]cellReq{}, handed: map[int]handed{}, r: plane.NewRenderer(), curves: map[int]curveCache{}}
 	if !syncMode {
 		c.wake, c.quit, c.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
@@ -187,7 +189,7 @@ func (c *cellRasters) run() {
 			if first.IsZero() {
 				first = time.Now()
 			}
-			if !more || time.Since(first) >= batchShow {
+			if !more || time.Since(first) >= c.batchShow {
 				c.invalidate()
 				first, fresh = time.Time{}, false
 			}

@@ -91,7 +91,6 @@ func (u *Runs) Layout(gtx layout.Context, keys bool) layout.Dimensions {
 	cells := u.shown(st)
 	tlH := gtx.Dp(timelineH)
 	g.area = image.Rect(0, gtx.Dp(toolbarH), sz.X, sz.Y-tlH)
-	widgets.FillRect(gtx, image.Rect(0, 0, sz.X, g.area.Min.Y), u.th.Window)
 	g.layoutCells(gtx, cells)
 	g.toolbar(gtx, cells)
 	u.tl.org = image.Pt(0, sz.Y-tlH)
@@ -208,8 +207,6 @@ func (g *gridView) layoutCells(gtx layout.Context, cells []cohort.Member) {
 		}
 	}
 	u.cells.flush()
-	// Only the gaps: the pictures cover the rest, and llvmpipe shades every pixel painted.
-	widgets.FillExcept(gtx, g.area, g.holes, u.th.Window)
 	for i, m := range cells {
 		r := g.rects[i]
 		st := op.Offset(r.Min).Push(gtx.Ops)
