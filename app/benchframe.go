@@ -1,6 +1,7 @@
 package app
 
 import (
+	"flag"
 	"fmt"
 	"image"
 	"math"
@@ -38,7 +39,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	window := fs.Bool("window", false, "draw in a real window (needs a display) instead of headlessly")
 	wsName := fs.String("workspace", ws.Plane, "workspace shown: "+workspaceNames()+" (runs: the default 3×3 grid training flat out; cifar: the gallery with its engine at work)")
 	hz := fs.Int("hz", 0, "draw at most this many frames a second, as a display paces them (0: back to back)")
-	paced := fs.Bool("paced", false, "draw a frame only when the app asks for one (a background update or a timed redraw), at most 60 a second, with the pointer still: as the window draws while you watch")
+	paced := fs.Bool("paced", false, "draw a frame only when the app asks for one (a background update or a timed redraw), at most 60 a second, with the pointer still: as the window draws while you watch (the default for --workspace runs; --paced=false draws back to back)")
 	anchor := fs.Duration("anchor", 20*time.Second, "runs workspace: afterwards, pause the grid and measure for this long what `mflowlab runs --jobs 2` trains headless on the same settings (0: skip)")
 	gridS := fs.String("grid", "", "runs workspace: the grid's shape ROWSxCOLS instead of the default 3x3 (e.g. 4x4: 16 runs, seeds 1–16; rows take the default grid's recipes in turn)")
 	if err := fs.Parse(args); err != nil {
@@ -46,6 +47,9 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	}
 	if !knownWorkspace(*wsName) {
 		return fmt.Errorf("--workspace %q: want one of %s", *wsName, workspaceNames())
+	}
+	if *wsName == ws.Runs && !flagSet(fs, "paced") && !flagSet(fs, "hz") {
+		*paced = true // the grid changes a few times a second; so does the window
 	}
 	size, err := parseSize(*sizeS)
 	if err != nil {
@@ -360,4 +364,11 @@ func frac(t float64) float64 {
 		return 2 * t
 	}
 	return 2 - 2*t
+}
+
+// flagSet reports whether the command line set the flag called name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

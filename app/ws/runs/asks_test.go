@@ -3,6 +3,7 @@ package runs
 import (
 	"context"
 	"image"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -83,5 +84,39 @@ func TestCellsFollowTheRunsWithOneFramePerState(t *testing.T) {
 	time.Sleep(6 * metaEvery)
 	if v := version(); v != v1 {
 		t.Errorf("a hidden grid drew its cells %d times", v-v1)
+	}
+}
+
+// The frame benchmark's view of the grid: what its runs do, and whether their steps cost
+// what they will go on costing.
+func TestPhasesAndSettled(t *testing.T) {
+	h := newHarness(t, small()) // rows: joint, geodesic (starts in its search phase)
+	h.r.Play()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ss, data := h.r.Running()
+		if len(ss) == 4 && ss[2].Step > 0 && ss[0].Step > 0 {
+			if data.Rows != 600 {
+				t.Fatalf("Running gives %d data rows, want 600", data.Rows)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the grid did not start training")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p := h.r.Phases(); !strings.Contains(p, "joint 2") || !strings.Contains(p, "search 2") {
+		t.Errorf("Phases() = %q, want joint 2 and search 2", p)
+	}
+	if h.r.Settled() {
+		t.Error("Settled with two runs in the geodesic recipe's search phase")
+	}
+	h.r.Pause()
+	for h.r.training() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !h.r.Settled() || h.r.Phases() != "paused 4" {
+		t.Errorf("paused: Settled %v, Phases %q; want true, \"paused 4\"", h.r.Settled(), h.r.Phases())
 	}
 }

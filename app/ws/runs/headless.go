@@ -116,10 +116,8 @@ func (u *Runs) Settled() bool {
 			continue
 		}
 		s := m.Run.Latest()
-		if s.State == run.Running && s.Step > 0 && (s.Phase == flow.PhaseSearch || s.Phase == flow.PhaseUnroll || s.Phase == flow.PhaseAlign) {
-			return false
-		}
-		if s.State == run.Running && s.Step == 0 {
+		startUp := s.Step == 0 || s.Phase == flow.PhaseSearch || s.Phase == flow.PhaseUnroll || s.Phase == flow.PhaseAlign
+		if s.State == run.Running && startUp {
 			return false
 		}
 	}
