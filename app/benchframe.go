@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"image"
@@ -40,7 +41,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	wsName := fs.String("workspace", ws.Plane, "workspace shown: "+workspaceNames()+" (runs: the default 3×3 grid training flat out; cifar: the gallery with its engine at work)")
 	hz := fs.Int("hz", 0, "draw at most this many frames a second, as a display paces them (0: back to back)")
 	paced := fs.Bool("paced", false, "draw a frame only when the app asks for one (a background update or a timed redraw), at most 60 a second, with the pointer still: as the window draws while you watch (the default for --workspace runs; --paced=false draws back to back)")
-	anchor := fs.Duration("anchor", 20*time.Second, "runs workspace: afterwards, pause the grid and measure for this long what `mflowlab runs --jobs 2` trains headless on the same settings (0: skip)")
+	anchor := fs.Duration("anchor", 15*time.Second, "runs workspace: just before the frames and again after them, pause the grid and measure for this long what `mflowlab runs --jobs 2` trains headless from the same runs' weights (0: skip)")
 	gridS := fs.String("grid", "", "runs workspace: the grid's shape ROWSxCOLS instead of the default 3x3 (e.g. 4x4: 16 runs, seeds 1–16; rows take the default grid's recipes in turn)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,7 +74,7 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	if *anchor < 0 || *anchor > time.Hour {
 		return fmt.Errorf("--anchor %v out of range [0, 1h]", *anchor)
 	}
-	m := &frameMeter{u: nil, want: *frames, warm: *warm, ws: *wsName, hz: *hz, paced: *paced}
+	m := &frameMeter{u: nil, want: *frames, warm: *warm, ws: *wsName, hz: *hz, paced: *paced, anchorFor: *anchor, ctx: env.Ctx}
 	if *cpuProf != "" {
 		pf, err := os.Create(*cpuProf)
 		if err != nil {
@@ -92,11 +93,16 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if m.err != nil {
+		return fmt.Errorf("anchor: %w", m.err)
+	}
 	if m.r != nil && *anchor > 0 {
-		fmt.Fprintf(env.Stderr, "measuring the headless anchor (%v)…\n", *anchor)
-		if m.anchor, err = runsAnchor(env.Ctx, m.running, m.data, m.settled, *anchor); err != nil {
+		fmt.Fprintf(env.Stderr, "measuring the headless anchor again (%v)…\n", *anchor)
+		a, err := runsAnchor(env.Ctx, m.running, m.data, m.settled, *anchor)
+		if err != nil {
 			return fmt.Errorf("anchor: %w", err)
 		}
+		m.anchors = append(m.anchors, a)
 	}
 	fmt.Fprintln(env.Stdout, m.report(size)+memoryReport())
 	if *memProf != "" {
@@ -114,13 +120,18 @@ func runBenchFrame(env *cli.Env, args []string) error {
 
 // frameMeter records frame times after a warm-up.
 type frameMeter struct {
-	u      *shell.UI
-	p      *plane.Plane
-	ws     string    // the workspace measured
-	hz     int       // frames a second at most (0: back to back)
-	paced  bool      // frames only when the app asks for them
-	anchor float64   // runs: headless steps a second of the same settings (0: not measured)
-	phases [2]string // runs: what the runs did when the measurement began and ended
+	u     *shell.UI
+	p     *plane.Plane
+	ws    string // the workspace measured
+	hz    int    // frames a second at most (0: back to back)
+	paced bool   // frames only when the app asks for them
+	// runs: headless steps a second of the same runs, measured for anchorFor just before and
+	// just after the frames (the machine's speed drifts)
+	anchors   []float64
+	anchorFor time.Duration
+	ctx       context.Context
+	err       error
+	phases    [2]string // runs: what the runs did when the measurement began and ended
 	// runs, when the measurement ended: the running runs' settings, the data, and whether
 	// every run was past its start-up phases
 	running []*run.Snapshot
@@ -158,6 +169,15 @@ func (m *frameMeter) add(d time.Duration) bool {
 		return false // a start-up phase's steps cost a fraction of the later ones
 	}
 	if m.start.IsZero() {
+		if m.r != nil && m.anchorFor > 0 && len(m.anchors) == 0 {
+			a, err := m.anchorNow()
+			if err != nil {
+				m.err = err
+				return true
+			}
+			m.anchors = append(m.anchors, a)
+			return false // the next frame starts the measurement
+		}
 		m.start, m.step0 = now, m.p.Run().Latest().Step
 		if m.r != nil {
 			m.step0, m.samp0 = m.r.Trained()
@@ -209,8 +229,9 @@ func (m *frameMeter) report(size image.Point) string {
 		secs := m.wall.Seconds()
 		rate := float64(steps-m.step0) / secs
 		anchor := ""
-		if m.anchor > 0 {
-			anchor = fmt.Sprintf(" anchor_steps_per_s=%.0f share=%.0f%%", m.anchor, 100*rate/m.anchor)
+		if len(m.anchors) == 2 {
+			a := (m.anchors[0] + m.anchors[1]) / 2
+			anchor = fmt.Sprintf(" anchor_steps_per_s=%.0f (before %.0f, after %.0f) share=%.0f%%", a, m.anchors[0], m.anchors[1], 100*rate/a)
 		}
 		return fmt.Sprintf("workspace=runs hz=%d paced=%t frame_ms=%.2f fps=%.1f p90_ms=%.2f new_grid_ms=%.2f same_grid_ms=%.2f layout_ms=%.2f size=%dx%d frames=%d grid_updates=%d runs=%d train_steps_per_s=%.0f train_samples_per_s=%.0f%s phases_start=%q phases_end=%q",
 			m.hz, m.paced, ms(ds[len(ds)/2]), float64(len(ds))/secs, ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),

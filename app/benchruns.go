@@ -54,3 +54,19 @@ func runsAnchor(ctx context.Context, ss []*run.Snapshot, data nn.Mat, settled bo
 	spec := &study.Spec{Settings: s, Data: data, Steps: 1 << 30}
 	return study.Throughput(ctx, spec, seeds, flows, 0, d)
 }
+
+// anchorNow pauses the grid, measures the anchor on its running runs and trains the grid on.
+func (m *frameMeter) anchorNow() (float64, error) {
+	ss, data := m.r.Running()
+	settled := m.r.Settled()
+	m.r.Pause()
+	for m.r.Busy() {
+		if err := m.ctx.Err(); err != nil {
+			return 0, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	a, err := runsAnchor(m.ctx, ss, data, settled, m.anchorFor)
+	m.r.Play()
+	return a, err
+}

@@ -81,6 +81,10 @@ func (u *Runs) training() bool {
 	return false
 }
 
+// Busy reports whether a live run is still in a training step (after Pause, until it takes
+// the pause).
+func (u *Runs) Busy() bool { return u.co != nil && u.training() }
+
 // Trained returns the training steps all live runs have taken so far, and the samples
 // they trained on (steps × batch).
 func (u *Runs) Trained() (steps int, samples int64) {

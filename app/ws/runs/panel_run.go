@@ -72,14 +72,16 @@ func (r *runSection) Form(f *widgets.Form) {
 	ln.Label(" Enter · its tab comes back", th.Muted)
 
 	f.Gap(4)
-	f.Text(widgets.Bold, th.Small, th.Text, fmt.Sprintf("Fork at step %d", step))
+	// the step of the weights a fork takes: the run's own newest (a finished run stopped
+	// earlier than the others) or the newest kept at or before the timeline's step
+	f.Text(widgets.Bold, th.Small, th.Text, fmt.Sprintf("Fork at step %d", meta.Step))
 	names := append([]string{"same"}, run.RecipeNames()...)
 	ln = f.Labelled("recipe", 24)
 	ln.Segmented(&r.recipe, names, names, ln.Rest())
 	f.FieldGrid([]string{"lr", "seed"}, []*widgets.Field{&r.lr, &r.seed}, []string{"same", "same"})
 	ln = f.Line(26)
 	if ln.Button(&r.fork, widgets.Primary, "Fork", f.Dp(64)) {
-		r.forkAt(m, step)
+		r.forkAt(m, step, meta.Step)
 	}
 	ln.Label(" a new cell trains on from these weights", th.Muted)
 	if !live {
@@ -89,8 +91,9 @@ func (r *runSection) Form(f *widgets.Form) {
 	}
 }
 
-// forkAt forks member m at step with the section's recipe, learning rate and seed.
-func (r *runSection) forkAt(m cohort.Member, step int) {
+// forkAt forks member m at the timeline's step (its weights of step from) with the
+// section's recipe, learning rate and seed.
+func (r *runSection) forkAt(m cohort.Member, step, from int) {
 	u := r.u
 	s, err := run.RecipeSettings(u.setup.Config, run.DefaultRecipe)
 	if m.Snap != nil {
@@ -139,7 +142,7 @@ func (r *runSection) forkAt(m cohort.Member, step int) {
 	if !u.playing {
 		u.co.Pause() // Fork starts the new run; a paused grid stays paused
 	}
-	u.host.Infof("forked cell %d at step %d into cell %d (%s)", m.ID+1, step, id+1, label)
+	u.host.Infof("forked cell %d at step %d into cell %d (%s)", m.ID+1, from, id+1, label)
 }
 
 // sig formats v with four significant digits, or an en dash.

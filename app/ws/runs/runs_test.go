@@ -248,7 +248,8 @@ func TestTimelineRewindsAndForks(t *testing.T) {
 	h.click(h.centre(0))
 	s := &h.r.panel.sel
 	s.lr.SetText("0.0005")
-	s.forkAt(h.r.state().Members[0], step)
+	_, shown := cellContent(0, h.r.state().Members[0], step, false)
+	s.forkAt(h.r.state().Members[0], step, shown.Step)
 	h.frame()
 	var fork bool
 	for deadline := time.Now().Add(3 * time.Minute); !fork && time.Now().Before(deadline); {
@@ -261,7 +262,7 @@ func TestTimelineRewindsAndForks(t *testing.T) {
 		t.Fatal("no fifth cell after Fork")
 	}
 	f := st.Members[4]
-	if f.Parent != 0 || f.ForkStep > step || f.Snap.Settings.Train.LR != 5e-4 || h.r.gv.sel != 4 || !strings.Contains(f.Label, "lr 0.0005") {
+	if f.Parent != 0 || f.ForkStep != shown.Step || f.Snap.Settings.Train.LR != 5e-4 || h.r.gv.sel != 4 || !strings.Contains(f.Label, "lr 0.0005") {
 		t.Fatalf("fork: parent %d at %d (step %d), lr %g, selection %d, label %q", f.Parent, f.ForkStep, step, f.Snap.Settings.Train.LR, h.r.gv.sel, f.Label)
 	}
 	h.r.tl.goLive()
