@@ -3,7 +3,6 @@ package widgets
 import (
 	"image"
 	"image/color"
-	"slices"
 
 	"gioui.org/io/event"
 	"gioui.org/io/key"
@@ -162,49 +161,4 @@ func (f *Form) FieldGrid(labels []string, fields []*Field, hints []string) {
 			ln.Field(fields[j], colW-lw, hints[j])
 		}
 	}
-}
-
-// FillExcept paints the part of area outside holes with c, as a few strips: where opaque
-// pictures cover the holes, the GPU then shades each pixel once (on llvmpipe a fill under a
-// grid of pictures cost ~4 ms a frame).
-func FillExcept(gtx layout.Context, area image.Rectangle, holes []image.Rectangle, c color.NRGBA) {
-	for _, r := range gaps(area, holes) {
-		FillRect(gtx, r, c)
-	}
-}
-
-// gaps returns disjoint rectangles that together cover area outside holes: one band per
-// run of rows between the holes' edges, split around the holes crossing it.
-func gaps(area image.Rectangle, holes []image.Rectangle) []image.Rectangle {
-	ys := []int{area.Min.Y, area.Max.Y}
-	for _, h := range holes {
-		if h = h.Intersect(area); !h.Empty() {
-			ys = append(ys, h.Min.Y, h.Max.Y)
-		}
-	}
-	slices.Sort(ys)
-	ys = slices.Compact(ys)
-	var out []image.Rectangle
-	var xs [][2]int
-	for i := 0; i+1 < len(ys); i++ {
-		y0, y1 := ys[i], ys[i+1]
-		xs = xs[:0]
-		for _, h := range holes {
-			if h = h.Intersect(area); !h.Empty() && h.Min.Y <= y0 && h.Max.Y >= y1 {
-				xs = append(xs, [2]int{h.Min.X, h.Max.X})
-			}
-		}
-		slices.SortFunc(xs, func(a, b [2]int) int { return a[0] - b[0] })
-		x := area.Min.X
-		for _, s := range xs {
-			if s[0] > x { // image.Rect would swap reversed corners
-				out = append(out, image.Rect(x, y0, s[0], y1))
-			}
-			x = max(x, s[1])
-		}
-		if area.Max.X > x {
-			out = append(out, image.Rect(x, y0, area.Max.X, y1))
-		}
-	}
-	return out
 }

@@ -46,12 +46,11 @@ type gridView struct {
 	rects   []image.Rectangle // the cells in main-area pixels, last frame
 	area    image.Rectangle   // the cells' area
 	pics    []widgets.Picture
-	holes   []image.Rectangle // the cells' painted pictures this frame (not filled below)
-	vers    []uint64          // version painted per cell
-	plan    *cellPlan         // what the last frame asked the cells for
-	scratch cellPlan          // this frame's, compared with plan
-	hover   int               // cell index under the pointer, −1 for none
-	sel     int               // member id selected, −1 for none
+	vers    []uint64  // version painted per cell
+	plan    *cellPlan // what the last frame asked the cells for
+	scratch cellPlan  // this frame's, compared with plan
+	hover   int       // cell index under the pointer, −1 for none
+	sel     int       // member id selected, −1 for none
 	hold    bool
 	painted uint64 // counts changes of any painted cell (the composite's version)
 
@@ -189,7 +188,6 @@ func (g *gridView) layoutCells(gtx layout.Context, cells []cohort.Member) {
 	}
 	g.pointer(gtx)
 	step, live := u.tl.at(u.state())
-	g.holes = g.holes[:0]
 	p := g.planFor(step, live)
 	for i, m := range cells {
 		if again := u.cells.ask(p, i, m, gtx.Now); !again.IsZero() {
@@ -201,9 +199,6 @@ func (g *gridView) layoutCells(gtx layout.Context, cells []cohort.Member) {
 				g.pics[i].Set(p.img, p.version)
 				g.painted++
 			}
-		}
-		if img := g.pics[i].Image(); img != nil { // cell rasters are opaque
-			g.holes = append(g.holes, image.Rectangle{Max: img.Rect.Size()}.Add(g.rects[i].Min).Intersect(g.rects[i]))
 		}
 	}
 	u.cells.flush()
