@@ -22,6 +22,7 @@ type trainPanel struct {
 	play, stepB, resetB  widget.Clickable
 	live, original       widget.Clickable
 	speed, recipe        widgets.Choice  // recipe: a registry name for the live config, "" for none
+	perms                widgets.Choice  // couplings: "alternate" or "random" (flow.Config.Alternate)
 	base                 run.Settings    // what the fields edit: the last shown settings
 	badgeR               image.Rectangle // the quality badge in the last frame (section surface pixels)
 	seed                 widgets.Field
@@ -59,7 +60,18 @@ func (p *trainPanel) show(s run.Settings) {
 	p.lr.SetFloat(s.Train.LR)
 	p.mseW.SetFloat(s.Train.MSEWeight)
 	p.nllW.SetFloat(s.Train.NLLWeight)
+	p.perms.Value = permsRandom
+	if s.Flow.Alternate {
+		p.perms.Value = permsAlternate
+	}
 }
+
+// The couplings choice: whether consecutive couplings transform the two coordinates in
+// turn, or in the order the seed's random permutations give (the original code's).
+const (
+	permsAlternate = "alternate"
+	permsRandom    = "random"
+)
 
 // settings reads the fields over the last shown settings.
 func (p *trainPanel) settings() (run.Settings, error) {
@@ -92,6 +104,7 @@ func (p *trainPanel) settings() (run.Settings, error) {
 		}
 		*it.dst = v
 	}
+	s.Flow.Alternate = p.perms.Value == permsAlternate
 	seed, err := strconv.ParseUint(p.seed.Text(), 10, 64)
 	if err != nil {
 		return s, fmt.Errorf("seed: %q is not a whole number ≥ 0", p.seed.Text())
@@ -197,6 +210,8 @@ func (p *trainPanel) Form(f *widgets.Form) {
 	f.FieldGrid([]string{"S steps", "H width", "B blocks", "K bins", "batch", "lr", "MSE w", "NLL w"},
 		[]*widgets.Field{&p.steps, &p.hidden, &p.block, &p.bins, &p.batch, &p.lr, &p.mseW, &p.nllW},
 		[]string{"8", "32", "1", "8", "256", "2e-3", "100", "0.01"})
+	ln = f.Labelled("couplings", 24)
+	ln.Segmented(&p.perms, []string{permsAlternate, permsRandom}, []string{"alternate x, y", "seed's random order"}, ln.Rest())
 	ln = f.Labelled("presets", 24)
 	if ln.Button(&p.live, widgets.Quiet, "Live default", 0) {
 		p.showPreset(run.LiveDefault())

@@ -132,9 +132,19 @@ func TestRecipeChoiceResetsWithThePanelSeed(t *testing.T) {
 	for h.p.lab.run.Latest().Seed != 7 {
 		time.Sleep(time.Millisecond)
 	}
+	if tp.perms.Value != permsRandom {
+		t.Fatalf("the original recipe shows couplings %q, want %q", tp.perms.Value, permsRandom)
+	}
 	tp.chooseRecipe(run.DefaultRecipe)
-	if got := h.p.lab.run.Settings().Train; got.Recipe != run.LiveDefault().Train.Recipe {
-		t.Fatalf("after choosing default: recipe %q, want the live default's %q", got.Recipe, run.LiveDefault().Train.Recipe)
+	if got := h.p.lab.run.Settings(); got.Train.Recipe != run.LiveDefault().Train.Recipe || !got.Flow.Alternate || tp.perms.Value != permsAlternate {
+		t.Fatalf("after choosing default: recipe %q (want the live default's %q), alternating %v, choice %q",
+			got.Train.Recipe, run.LiveDefault().Train.Recipe, got.Flow.Alternate, tp.perms.Value)
+	}
+	// The couplings choice applies on Reset, keeping the recipe.
+	tp.perms.Value = permsRandom
+	tp.reset()
+	if got := h.p.lab.run.Settings(); got.Flow.Alternate || got.Train.Recipe != run.LiveDefault().Train.Recipe {
+		t.Fatalf("after choosing random couplings: alternating %v, recipe %q", got.Flow.Alternate, got.Train.Recipe)
 	}
 	if recipeOf(run.LiveDefault().Train) != run.DefaultRecipe || recipeOf(flow.OriginalTraining()) != "original" {
 		t.Fatal("recipeOf does not name the registry's recipes")
