@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -96,13 +97,16 @@ func runBenchFrame(env *cli.Env, args []string) error {
 	if m.err != nil {
 		return fmt.Errorf("anchor: %w", m.err)
 	}
-	if m.r != nil && *anchor > 0 {
+	if m.r != nil && m.anchorFor > 0 {
 		fmt.Fprintf(env.Stderr, "measuring the headless anchor again (%v)…\n", *anchor)
 		a, err := runsAnchor(env.Ctx, m.running, m.data, m.settled, *anchor)
-		if err != nil {
+		switch {
+		case errors.Is(err, errNoneTraining): // the runs finished meanwhile: the first anchor stands
+		case err != nil:
 			return fmt.Errorf("anchor: %w", err)
+		default:
+			m.anchors = append(m.anchors, a)
 		}
-		m.anchors = append(m.anchors, a)
 	}
 	fmt.Fprintln(env.Stdout, m.report(size)+memoryReport())
 	if *memProf != "" {
@@ -129,9 +133,11 @@ type frameMeter struct {
 	// just after the frames (the machine's speed drifts)
 	anchors   []float64
 	anchorFor time.Duration
-	ctx       context.Context
-	err       error
-	phases    [2]string // runs: what the runs did when the measurement began and ended
+	// noneTraining: no run of the grid trained when the anchor was due
+	noneTraining bool
+	ctx          context.Context
+	err          error
+	phases       [2]string // runs: what the runs did when the measurement began and ended
 	// runs, when the measurement ended: the running runs' settings, the data, and whether
 	// every run was past its start-up phases
 	running []*run.Snapshot
@@ -171,11 +177,15 @@ func (m *frameMeter) add(d time.Duration) bool {
 	if m.start.IsZero() {
 		if m.r != nil && m.anchorFor > 0 && len(m.anchors) == 0 {
 			a, err := m.anchorNow()
-			if err != nil {
+			switch {
+			case errors.Is(err, errNoneTraining):
+				m.anchorFor, m.noneTraining = 0, true // nothing to compare the grid's training with
+			case err != nil:
 				m.err = err
 				return true
+			default:
+				m.anchors = append(m.anchors, a)
 			}
-			m.anchors = append(m.anchors, a)
 			return false // the next frame starts the measurement
 		}
 		m.start, m.step0 = now, m.p.Run().Latest().Step
@@ -229,9 +239,16 @@ func (m *frameMeter) report(size image.Point) string {
 		secs := m.wall.Seconds()
 		rate := float64(steps-m.step0) / secs
 		anchor := ""
-		if len(m.anchors) == 2 {
+		switch len(m.anchors) {
+		case 2:
 			a := (m.anchors[0] + m.anchors[1]) / 2
 			anchor = fmt.Sprintf(" anchor_steps_per_s=%.0f (before %.0f, after %.0f) share=%.0f%%", a, m.anchors[0], m.anchors[1], 100*rate/a)
+		case 1:
+			anchor = fmt.Sprintf(" anchor_steps_per_s=%.0f (before only) share=%.0f%%", m.anchors[0], 100*rate/m.anchors[0])
+		default:
+			if m.noneTraining {
+				anchor = " anchor=none (no run of the grid trains)"
+			}
 		}
 		return fmt.Sprintf("workspace=runs hz=%d paced=%t frame_ms=%.2f fps=%.1f p90_ms=%.2f new_grid_ms=%.2f same_grid_ms=%.2f layout_ms=%.2f size=%dx%d frames=%d grid_updates=%d runs=%d train_steps_per_s=%.0f train_samples_per_s=%.0f%s phases_start=%q phases_end=%q",
 			m.hz, m.paced, ms(ds[len(ds)/2]), float64(len(ds))/secs, ms(ds[len(ds)*9/10]), median(m.dsNew), median(m.dsSame),
@@ -344,6 +361,8 @@ func benchWindow(env *cli.Env, size image.Point, po plane.Options, ro runs.Optio
 	}
 	u := benchShell(env, shell.Options{Invalidate: inv}, po, ro, m)
 	defer u.Close()
+	idle := time.AfterFunc(time.Hour, w.Invalidate)
+	defer idle.Stop()
 	var ops op.Ops
 	for {
 		switch e := w.Event().(type) {
@@ -364,6 +383,8 @@ func benchWindow(env *cli.Env, size image.Point, po plane.Options, ro runs.Optio
 			}
 			if !m.paced || m.start.IsZero() {
 				w.Invalidate() // paced: the warm-up's frames only
+			} else {
+				idle.Reset(idleFrame) // a frame a second when the app asks for none
 			}
 		}
 	}

@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/mflowlab/mflowlab/app/shell"
@@ -12,20 +12,27 @@ import (
 	"github.com/mflowlab/mflowlab/sim/study"
 )
 
+// errNoneTraining says that no run of the grid trains any more: there is no anchor to take.
+var errNoneTraining = errors.New("no run of the grid was still training")
+
 // settleMax bounds how long the frame benchmark waits, after its warm-up, for the grid's
 // runs to leave their start-up phases.
 const settleMax = 10 * time.Minute
 
+// idleFrame is the longest the paced benchmark waits for the app to ask for a frame: an app
+// where nothing changes (a finished grid) is then measured once a second.
+const idleFrame = time.Second
+
 // waitAsked waits until the app asks for the next frame: a background update (asked) or
-// the time a frame asked to be drawn again at.
+// the time a frame asked to be drawn again at (at most idleFrame).
 func waitAsked(ctx context.Context, o *shell.Offscreen, asked <-chan struct{}) error {
-	at, ok := o.Wakeup()
-	var timer <-chan time.Time
-	if ok {
-		t := time.NewTimer(max(0, time.Until(at)))
-		defer t.Stop()
-		timer = t.C
+	wait := idleFrame
+	if at, ok := o.Wakeup(); ok {
+		wait = min(wait, max(0, time.Until(at)))
 	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	timer := t.C
 	select {
 	case <-asked:
 	case <-timer:
@@ -42,7 +49,7 @@ func waitAsked(ctx context.Context, o *shell.Offscreen, asked <-chan struct{}) e
 // The grid must have stopped training.
 func runsAnchor(ctx context.Context, ss []*run.Snapshot, data nn.Mat, settled bool, d time.Duration) (float64, error) {
 	if len(ss) == 0 {
-		return 0, fmt.Errorf("no run of the grid was still training")
+		return 0, errNoneTraining
 	}
 	s := ss[0].Settings
 	if settled {
