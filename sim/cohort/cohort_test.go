@@ -217,3 +217,18 @@ func TestDivergedRunKeepsOthersGoing(t *testing.T) {
 		t.Fatalf("the sane run stopped: %v", err)
 	}
 }
+
+func TestUntilTickFollowsTheWallClock(t *testing.T) {
+	base := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	tick := 200 * time.Millisecond
+	for _, c := range []struct{ at, want time.Duration }{
+		{100 * time.Millisecond, 105 * time.Millisecond}, // to 0.205
+		{203 * time.Millisecond, 2 * time.Millisecond},   // still before 0.205
+		{205 * time.Millisecond, 200 * time.Millisecond}, // just looked: the next tick
+		{399 * time.Millisecond, 6 * time.Millisecond},   // to 0.405
+	} {
+		if got := untilTick(base.Add(c.at), tick); got != c.want {
+			t.Errorf("at +%v: wait %v, want %v", c.at, got, c.want)
+		}
+	}
+}
