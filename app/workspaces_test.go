@@ -8,13 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"gioui.org/io/input"
 	"gioui.org/io/key"
-	"gioui.org/layout"
-	"gioui.org/op"
-	"gioui.org/unit"
 
 	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/shell/shelltest"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/cifar"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
@@ -32,16 +29,8 @@ func TestWorkspaceKeys(t *testing.T) {
 	t.Setenv("MFLOWLAB_SHARED", filepath.Join(dir, "none"))
 	u := newShell(context.Background(), shell.Options{Sync: true}, plane.Options{Paused: true}, runs.Options{Paused: true})
 	defer u.Close()
-	var router input.Router
-	var ops op.Ops
-	frame := func() {
-		ops.Reset()
-		gtx := layout.Context{Ops: &ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
-			Constraints: layout.Exact(image.Pt(1000, 700)), Source: router.Source()}
-		u.Layout(gtx)
-		router.Frame(&ops)
-		u.AfterFrame(0)
-	}
+	d := shelltest.Driver{U: u, Size: image.Pt(1000, 700)}
+	frame := d.Frame
 	frame()
 	for _, c := range []struct {
 		ev   key.Event
@@ -52,7 +41,7 @@ func TestWorkspaceKeys(t *testing.T) {
 		{key.Event{Name: "3", Modifiers: key.ModShortcut, State: key.Press}, ws.CIFAR},
 		{key.Event{Name: key.NameF2, State: key.Press}, ws.Runs},
 	} {
-		router.Queue(c.ev)
+		d.Queue(c.ev)
 		frame()
 		if got := u.Shown(); got != c.want {
 			t.Fatalf("%v shows %q, want %q", c.ev.Name, got, c.want)
@@ -115,13 +104,8 @@ func TestPlaneHoldsTrainingWhileTheGridIsShown(t *testing.T) {
 	t.Setenv("MFLOWLAB_SHARED", filepath.Join(dir, "none"))
 	u := newShell(context.Background(), shell.Options{Sync: true}, plane.Options{}, runs.Options{Paused: true})
 	defer u.Close()
-	var ops op.Ops
-	frame := func() {
-		ops.Reset()
-		u.Layout(layout.Context{Ops: &ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
-			Constraints: layout.Exact(image.Pt(1000, 700))})
-		u.AfterFrame(0)
-	}
+	d := shelltest.Driver{U: u, Size: image.Pt(1000, 700)}
+	frame := d.Frame
 	r := u.Workspace(ws.Plane).(*plane.Plane).Run()
 	await := func(what string, want run.State) {
 		t.Helper()

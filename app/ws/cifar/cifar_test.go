@@ -19,15 +19,12 @@ import (
 	"time"
 
 	"gioui.org/f32"
-	"gioui.org/io/input"
 	"gioui.org/io/key"
 	"gioui.org/io/pointer"
-	"gioui.org/layout"
-	"gioui.org/op"
-	"gioui.org/unit"
 
 	"github.com/mflowlab/mflowlab/app/session"
 	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/shell/shelltest"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/attack"
 	"github.com/mflowlab/mflowlab/flow/cnn"
@@ -140,13 +137,10 @@ func fakeSample(i int, eps float64) Sample {
 // harness drives the shell with the workspace headlessly (layout frames through an input
 // router, no GPU).
 type harness struct {
-	t      *testing.T
-	u      *shell.UI
-	c      *CIFAR
-	f      *fake
-	router input.Router
-	ops    op.Ops
-	size   image.Point
+	t *testing.T
+	shelltest.Driver
+	c *CIFAR
+	f *fake
 }
 
 func newHarness(t *testing.T, f *fake) *harness {
@@ -154,31 +148,22 @@ func newHarness(t *testing.T, f *fake) *harness {
 	u := shell.New(context.Background(), shell.Options{Sync: true},
 		Maker(Options{NewSource: func(context.Context, func()) Source { return f }}))
 	t.Cleanup(u.Close)
-	h := &harness{t: t, u: u, c: u.Workspace(ws.CIFAR).(*CIFAR), f: f, size: image.Pt(1280, 800)}
-	h.frame()
-	h.frame()
+	h := &harness{t: t, Driver: shelltest.Driver{U: u, Size: image.Pt(1280, 800)}, c: u.Workspace(ws.CIFAR).(*CIFAR), f: f}
+	h.Frame()
+	h.Frame()
 	return h
 }
 
-func (h *harness) frame() {
-	h.ops.Reset()
-	gtx := layout.Context{Ops: &h.ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
-		Constraints: layout.Exact(h.size), Source: h.router.Source()}
-	h.u.Layout(gtx)
-	h.router.Frame(&h.ops)
-	h.u.AfterFrame(0)
-}
-
 func (h *harness) pointer(kind pointer.Kind, p f32.Point, buttons pointer.Buttons) {
-	h.router.Queue(pointer.Event{Kind: kind, Source: pointer.Mouse, Position: p, Buttons: buttons})
+	h.Router.Queue(pointer.Event{Kind: kind, Source: pointer.Mouse, Position: p, Buttons: buttons})
 }
 
 func (h *harness) click(p f32.Point) {
 	h.pointer(pointer.Move, p, 0)
 	h.pointer(pointer.Press, p, pointer.ButtonPrimary)
 	h.pointer(pointer.Release, p, 0)
-	h.frame()
-	h.frame()
+	h.Frame()
+	h.Frame()
 }
 
 // linf returns the largest |a − b| in grey levels.
@@ -208,8 +193,8 @@ func TestGalleryPageAndPriority(t *testing.T) {
 		t.Fatalf("the engine's priority is %v, want the first page", f.prio)
 	}
 	// Paging with the key moves the priority to the next page.
-	h.router.Queue(key.Event{Name: key.NameRightArrow, State: key.Press})
-	h.frame()
+	h.Router.Queue(key.Event{Name: key.NameRightArrow, State: key.Press})
+	h.Frame()
 	if c.Page() != 1 || f.prio[0] != gallery.PageSize {
 		t.Fatalf("after →: page %d, priority from %v", c.Page(), f.prio)
 	}
@@ -218,8 +203,8 @@ func TestGalleryPageAndPriority(t *testing.T) {
 	}
 	// Past the last page it stays.
 	for range 5 {
-		h.router.Queue(key.Event{Name: key.NameRightArrow, State: key.Press})
-		h.frame()
+		h.Router.Queue(key.Event{Name: key.NameRightArrow, State: key.Press})
+		h.Frame()
 	}
 	if c.Page() != 2 {
 		t.Fatalf("page %d of 60 images, want the last, 2", c.Page())
@@ -254,8 +239,8 @@ func TestClickTileOpensDetailAndSliderRecomputes(t *testing.T) {
 	h.pointer(pointer.Press, from, pointer.ButtonPrimary)
 	h.pointer(pointer.Move, to, pointer.ButtonPrimary)
 	h.pointer(pointer.Release, to, 0)
-	h.frame()
-	h.frame()
+	h.Frame()
+	h.Frame()
 	if got := c.DetailEps() * 255; math.Abs(got-sliderMax) > 1e-9 {
 		t.Fatalf("slider at %g/255, want %d/255", got, sliderMax)
 	}
@@ -274,8 +259,8 @@ func TestClickTileOpensDetailAndSliderRecomputes(t *testing.T) {
 	}
 
 	// Escape goes back to the gallery; the sample stays selected.
-	h.router.Queue(key.Event{Name: key.NameEscape, State: key.Press})
-	h.frame()
+	h.Router.Queue(key.Event{Name: key.NameEscape, State: key.Press})
+	h.Frame()
 	if c.DetailOpen() != -1 || c.sel != 3 {
 		t.Fatalf("after Escape: detail %d, selected %d", c.DetailOpen(), c.sel)
 	}
@@ -287,12 +272,12 @@ func TestStaleDetailResultsDropped(t *testing.T) {
 	c := h.c
 	c.OpenDetail(2)
 	c.SetDetailEps(4.0 / 255)
-	h.frame()
+	h.Frame()
 	// New settings arrive: the result computed for the old ones is no longer wanted.
 	s := c.Settings()
 	s.Seed = 9
 	c.Apply(s)
-	h.frame()
+	h.Frame()
 	if c.det.resFor.gen != c.det.gen {
 		t.Fatalf("the detail view kept a result of older settings")
 	}
@@ -349,7 +334,7 @@ func TestSessionPartRoundTrip(t *testing.T) {
 		t.Fatalf("restore: %v", err)
 	}
 	apply()
-	h2.frame()
+	h2.Frame()
 	c2 := h2.c
 	if got := f2.settings; got.Defence != "pca:32" || got.Seed != 5 || math.Abs(got.Attack.Eps*255-4) > 1e-9 || got.Attack.Kind != attack.PGD {
 		t.Fatalf("restored settings %+v", got)
@@ -373,7 +358,7 @@ func TestFilterSectionSelects(t *testing.T) {
 	h := newHarness(t, f)
 	c := h.c
 	c.pan.gal.stepClass(1) // class 0: airplane
-	h.frame()
+	h.Frame()
 	for _, i := range c.indices() {
 		if c.snap.Samples[i].Label != 0 {
 			t.Fatalf("class filter airplane shows sample %d of class %d", i, c.snap.Samples[i].Label)
@@ -398,29 +383,29 @@ func TestRecordDetailWhileSliding(t *testing.T) {
 	h := newHarness(t, f)
 	c := h.c
 	c.OpenDetail(1)
-	h.frame()
+	h.Frame()
 	if c.Area() != "detail view" {
 		t.Fatalf("area %q", c.Area())
 	}
-	h.router.Queue(key.Event{Name: "V", State: key.Press})
-	h.frame()
-	if !h.u.Recording() {
-		s, _ := h.u.Status()
+	h.Router.Queue(key.Event{Name: "V", State: key.Press})
+	h.Frame()
+	if !h.U.Recording() {
+		s, _ := h.U.Status()
 		t.Fatalf("v did not start a recording: %s", s)
 	}
 	steps := []float64{2, 4, 6, 8, 10}
 	for _, g := range steps {
 		c.SetDetailEps(g / 255)
-		h.frame()
-		for h.u.RecordHeld() { // the encoder has no free buffer yet: the picture waits
+		h.Frame()
+		for h.U.RecordHeld() { // the encoder has no free buffer yet: the picture waits
 			time.Sleep(5 * time.Millisecond)
-			h.frame()
+			h.Frame()
 		}
 	}
-	frames := h.u.RecordFrames()
-	h.router.Queue(key.Event{Name: "V", State: key.Press})
-	h.frame()
-	if h.u.Recording() {
+	frames := h.U.RecordFrames()
+	h.Router.Queue(key.Event{Name: "V", State: key.Press})
+	h.Frame()
+	if h.U.Recording() {
 		t.Fatal("v did not stop the recording")
 	}
 	if frames < len(steps) {
@@ -461,8 +446,8 @@ func TestFirstRunDownloadPointsTheEngineAtTheArchive(t *testing.T) {
 		Download:  func(d *cifar.Download) { d.URL, d.MD5 = srv.URL, hex.EncodeToString(sum[:]) },
 	}))
 	defer u.Close()
-	h := &harness{t: t, u: u, c: u.Workspace(ws.CIFAR).(*CIFAR), f: f, size: image.Pt(1280, 800)}
-	h.frame()
+	h := &harness{t: t, Driver: shelltest.Driver{U: u, Size: image.Pt(1280, 800)}, c: u.Workspace(ws.CIFAR).(*CIFAR), f: f}
+	h.Frame()
 	dir := t.TempDir()
 	h.c.dl.start(h.c, dir)
 	deadline := time.Now().Add(20 * time.Second)
@@ -472,7 +457,7 @@ func TestFirstRunDownloadPointsTheEngineAtTheArchive(t *testing.T) {
 			t.Fatalf("the engine was not pointed at the download (status %q)", s)
 		}
 		time.Sleep(10 * time.Millisecond)
-		h.frame()
+		h.Frame()
 	}
 	got, err := os.ReadFile(filepath.Join(dir, cifar.ArchiveName))
 	if err != nil || !bytes.Equal(got, body) {
@@ -498,8 +483,8 @@ func TestEngineStartsWhenShown(t *testing.T) {
 	if started != 0 || f.applies != 0 {
 		t.Fatalf("the engine started (%d) or took settings (%d) before the tab was shown", started, f.applies)
 	}
-	h := &harness{t: t, u: u, c: c, f: f, size: image.Pt(1000, 700)}
-	h.frame()
+	h := &harness{t: t, Driver: shelltest.Driver{U: u, Size: image.Pt(1000, 700)}, c: c, f: f}
+	h.Frame()
 	if started != 1 || f.applies != 1 || f.settings.Seed != 42 {
 		t.Fatalf("shown: engine started %d times, %d applies, seed %d; want once with seed 42", started, f.applies, f.settings.Seed)
 	}
@@ -528,12 +513,12 @@ func TestDetailInBackground(t *testing.T) {
 	f := newFake(10)
 	u := shell.New(context.Background(), shell.Options{}, Maker(Options{NewSource: func(context.Context, func()) Source { return f }}))
 	defer u.Close()
-	h := &harness{t: t, u: u, c: u.Workspace(ws.CIFAR).(*CIFAR), f: f, size: image.Pt(1000, 700)}
+	h := &harness{t: t, Driver: shelltest.Driver{U: u, Size: image.Pt(1000, 700)}, c: u.Workspace(ws.CIFAR).(*CIFAR), f: f}
 	c := h.c
-	h.frame()
+	h.Frame()
 	c.OpenDetail(4)
 	c.SetDetailEps(3.0 / 255)
-	h.frame()
+	h.Frame()
 	c.SetDetailEps(20.0 / 255)
 	deadline := time.Now().Add(20 * time.Second)
 	for !c.Ready() {
@@ -541,7 +526,7 @@ func TestDetailInBackground(t *testing.T) {
 			t.Fatal("the detail view never showed ε = 20/255")
 		}
 		time.Sleep(5 * time.Millisecond)
-		h.frame()
+		h.Frame()
 	}
 	s, ok := c.DetailSample()
 	if !ok || math.Abs(linf(s.Orig, s.Plain.Adv)-20) > 1e-3 {

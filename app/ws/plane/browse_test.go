@@ -16,17 +16,17 @@ import (
 // plane: no shortcut and no click reaches it while it is open.
 func TestBrowseButtonsOpenTheBrowser(t *testing.T) {
 	h := newHarness(t)
-	h.size.X, h.size.Y = 1200, 800
-	h.frame()
+	h.Size.X, h.Size.Y = 1200, 800
+	h.Frame()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "b.csv"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	h.p.panel.data.path.SetText(dir)
 	h.p.panel.data.browse.Click()
-	h.frame()
-	h.frame()
-	fb := h.u.Browser()
+	h.Frame()
+	h.Frame()
+	fb := h.U.Browser()
 	if !fb.Shown() || fb.Target() != &h.p.panel.data.path || fb.Kind().Title != browseData.Title || fb.Dir() != dir {
 		t.Fatalf("Data › Browse: shown %v in %q (want %q)", fb.Shown(), fb.Dir(), dir)
 	}
@@ -42,12 +42,12 @@ func TestBrowseButtonsOpenTheBrowser(t *testing.T) {
 	}
 	h.pointer(pointer.Press, f32.Pt(20, 300), pointer.ButtonPrimary)
 	h.pointer(pointer.Release, f32.Pt(20, 300), 0)
-	h.frame()
+	h.Frame()
 	if n := len(h.p.pv.probes.list); n != 4 || !fb.Shown() {
 		t.Fatalf("a click beside the card: %d probes, shown %v", n, fb.Shown())
 	}
 	h.press(key.NameEscape)
-	h.frame()
+	h.Frame()
 	if fb.Shown() || h.p.pv.probes.selected != sel {
 		t.Fatalf("Escape: shown %v, probe selection %d (want %d kept)", fb.Shown(), h.p.pv.probes.selected, sel)
 	}
@@ -56,7 +56,7 @@ func TestBrowseButtonsOpenTheBrowser(t *testing.T) {
 		t.Fatal("shortcuts stay off after the browser closed")
 	}
 	h.p.panel.models.browse.Click()
-	h.frame()
+	h.Frame()
 	if !fb.Shown() || fb.Target() != &h.p.panel.models.path || fb.Kind().Title != browseModels.Title {
 		t.Fatalf("Models › Browse: shown %v, kind %q", fb.Shown(), fb.Kind().Title)
 	}

@@ -37,7 +37,7 @@ func TestSaveFlowAndClassifierAsPyTorch(t *testing.T) {
 		// The native recipe has no original form: the user is told to save as .mfl.
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) && !h.statusErr() {
-			h.frame()
+			h.Frame()
 			time.Sleep(5 * time.Millisecond)
 		}
 		if !h.statusErr() || !strings.Contains(h.statusText(), ".mfl") {

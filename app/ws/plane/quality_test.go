@@ -24,7 +24,7 @@ func waitQuality(t *testing.T, h *harness) *watch.Status {
 	// machine running a dozen other jobs
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		h.frame()
+		h.Frame()
 		if st := h.p.lab.quality(); st != nil && st.Measured {
 			return st
 		}
@@ -68,8 +68,8 @@ func TestQualityBadgeShowsTheMeasuredVerdict(t *testing.T) {
 	if !st.Result.HasCurve || st.Gen != h.p.lab.run.Latest().Gen {
 		t.Fatalf("generated data: status %+v, want a core m2d95 of the current run", *st)
 	}
-	h.frame()
-	img := h.u.Panel().Surface(0).Image() // the Training section
+	h.Frame()
+	img := h.U.Panel().Surface(0).Image() // the Training section
 	r := h.p.panel.train.badgeR
 	if img == nil || r.Empty() {
 		t.Fatalf("no badge drawn (image %v, badge %v)", img != nil, r)
@@ -122,7 +122,7 @@ func TestRecipeChoiceResetsWithThePanelSeed(t *testing.T) {
 	}
 	tp.seed.SetText("7")
 	tp.chooseRecipe("original")
-	h.frame()
+	h.Frame()
 	s := h.p.lab.run.Settings()
 	want, _ := run.RecipeSettings(run.LiveConfig, "original")
 	s.Train.Seed, want.Train.Seed = 0, 0

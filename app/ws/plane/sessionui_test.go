@@ -25,7 +25,7 @@ func waitStatus(t *testing.T, h *harness, want string) {
 			t.Fatalf("status line says %q, want %q", h.statusText(), want)
 		}
 		time.Sleep(5 * time.Millisecond)
-		h.frame()
+		h.Frame()
 	}
 }
 
@@ -33,23 +33,23 @@ func TestSessionSaveLoadRestoresEverything(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "scene.mflsession")
 	a := newHarness(t)
 	a.p.lab.Regenerate(dataSettings{N: 600, Noise: 2, Rotations: 1.1, Seed: 9})
-	a.frame()
-	a.queue(key.Event{Name: "6", State: key.Press})
-	a.frame()
+	a.Frame()
+	a.Queue(key.Event{Name: "6", State: key.Press})
+	a.Frame()
 	a.p.pv.probes.Move(a.p.pv.probes.list[0].ID, 0.123, -0.456)
 	a.p.pv.view = a.p.pv.view.Pan(13, -7).Zoom(1.3, 100, 80)
 	at := &a.p.panel.attack
 	at.eps.SetFloat(0.21)
 	at.adapt.Value = true
 	at.read()
-	a.frame()
-	a.u.SaveSession(path)
+	a.Frame()
+	a.U.SaveSession(path)
 	waitStatus(t, a, "saved the session")
 
 	b := newHarness(t)
-	b.u.LoadSession(path)
+	b.U.LoadSession(path)
 	waitStatus(t, b, "loaded session")
-	b.frame()
+	b.Frame()
 	fa, _ := a.p.lab.Flow()
 	fb, _ := b.p.lab.Flow()
 	if !reflect.DeepEqual(fa.P, fb.P) || fa.Cfg != fb.Cfg {
@@ -96,11 +96,11 @@ func TestBadSessionKeepsState(t *testing.T) {
 	}
 	h := newHarness(t)
 	clf, data, layers, pver, view := h.p.lab.clf, h.p.lab.data, h.p.pv.layers, h.p.pv.probes.version, h.p.pv.view
-	h.u.LoadSession(bad)
+	h.U.LoadSession(bad)
 	deadline := time.Now().Add(time.Minute)
 	for !h.statusErr() && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
-		h.frame()
+		h.Frame()
 	}
 	if st, isErr := h.status(); !isErr || !strings.Contains(st, bad) {
 		t.Fatalf("status %q (error %v), want an error naming %s", st, isErr, bad)
@@ -124,12 +124,12 @@ func TestPlayContinuesASession(t *testing.T) {
 	for a.p.lab.run.Latest().State != run.Paused {
 		time.Sleep(time.Millisecond)
 	}
-	a.frame()
-	a.u.SaveSession(path)
+	a.Frame()
+	a.U.SaveSession(path)
 	waitStatus(t, a, "saved the session")
 
 	b := newHarness(t)
-	b.u.LoadSession(path)
+	b.U.LoadSession(path)
 	waitStatus(t, b, "loaded session")
 	loaded, _ := b.p.lab.Flow()
 	b.p.lab.run.SetSpeed(200)
@@ -143,7 +143,7 @@ func TestPlayContinuesASession(t *testing.T) {
 			t.Fatalf("still showing the loaded flow: step %d, status %q", b.p.lab.run.Latest().Step, b.statusText())
 		}
 		time.Sleep(2 * time.Millisecond)
-		b.frame()
+		b.Frame()
 	}
 	b.p.lab.run.Pause()
 	s := b.p.lab.run.Latest()

@@ -10,15 +10,13 @@ import (
 	"time"
 
 	"gioui.org/f32"
-	"gioui.org/io/event"
-	"gioui.org/io/input"
 	"gioui.org/io/key"
 	"gioui.org/io/pointer"
 	"gioui.org/layout"
-	"gioui.org/op"
 	"gioui.org/unit"
 
 	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/shell/shelltest"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/ui/plane"
 	"github.com/mflowlab/mflowlab/ui/scene"
@@ -27,56 +25,39 @@ import (
 // harness drives the shell with the plane headlessly: layout frames through an
 // input.Router fed with synthesized events, without a GPU.
 type harness struct {
-	t      *testing.T
-	u      *shell.UI
-	p      *Plane
-	router input.Router
-	ops    op.Ops
-	size   image.Point
+	t *testing.T
+	shelltest.Driver
+	p *Plane
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	u := shell.New(context.Background(), shell.Options{Sync: true}, Maker(Options{Paused: true}))
 	t.Cleanup(u.Close)
-	h := &harness{t: t, u: u, p: u.Workspace(ws.Plane).(*Plane), size: image.Pt(620, 420)}
-	h.frame()
+	h := &harness{t: t, Driver: shelltest.Driver{U: u, Size: image.Pt(620, 420)}, p: u.Workspace(ws.Plane).(*Plane)}
+	h.Frame()
 	return h
 }
 
 // status returns the status line's message and whether it is an error.
-func (h *harness) status() (string, bool) { return h.u.Status() }
+func (h *harness) status() (string, bool) { return h.U.Status() }
 
 // statusText returns the status line's message.
-func (h *harness) statusText() string { s, _ := h.u.Status(); return s }
+func (h *harness) statusText() string { s, _ := h.U.Status(); return s }
 
 // statusErr reports whether the status line shows an error.
-func (h *harness) statusErr() bool { _, e := h.u.Status(); return e }
-
-// frame lays out one frame and hands its input areas to the router.
-func (h *harness) frame() {
-	h.ops.Reset()
-	gtx := layout.Context{
-		Ops: &h.ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
-		Constraints: layout.Exact(h.size), Source: h.router.Source(),
-	}
-	h.u.Layout(gtx)
-	h.router.Frame(&h.ops)
-	h.u.AfterFrame(0) // the frame is "presented": buffers no longer painted go back to their pools
-}
+func (h *harness) statusErr() bool { _, e := h.U.Status(); return e }
 
 // press types key k and lays out a frame.
 func (h *harness) press(k key.Name) {
-	h.queue(key.Event{Name: k, State: key.Press})
-	h.frame()
+	h.Queue(key.Event{Name: k, State: key.Press})
+	h.Frame()
 }
 
 // pointer queues one mouse event at window pixel p.
 func (h *harness) pointer(kind pointer.Kind, p f32.Point, buttons pointer.Buttons) {
-	h.router.Queue(pointer.Event{Kind: kind, Source: pointer.Mouse, Position: p, Buttons: buttons})
+	h.Router.Queue(pointer.Event{Kind: kind, Source: pointer.Mouse, Position: p, Buttons: buttons})
 }
-
-func (h *harness) queue(evs ...event.Event) { h.router.Queue(evs...) }
 
 // pixel returns the window pixel of data point x.
 func (h *harness) pixel(x [2]float64) f32.Point {
@@ -113,7 +94,7 @@ func TestDragMovesProbeAndItsProjection(t *testing.T) {
 	h.pointer(pointer.Move, from.Add(f32.Pt(20, -10)), pointer.ButtonPrimary)
 	h.pointer(pointer.Move, to, pointer.ButtonPrimary)
 	h.pointer(pointer.Release, to, 0)
-	h.frame()
+	h.Frame()
 
 	got, ok := h.p.pv.probes.Get(q.ID)
 	if !ok {
@@ -144,7 +125,7 @@ func TestClickDropsProbe(t *testing.T) {
 	at := f32.Pt(150, 200)
 	h.pointer(pointer.Press, at, pointer.ButtonPrimary)
 	h.pointer(pointer.Release, at, 0)
-	h.frame()
+	h.Frame()
 	if got := len(h.p.pv.probes.list); got != n+1 {
 		t.Fatalf("%d probes after a click, want %d", got, n+1)
 	}
@@ -167,7 +148,7 @@ func TestPanDoesNotDropProbe(t *testing.T) {
 	h.pointer(pointer.Move, from.Add(f32.Pt(40, 0)), pointer.ButtonPrimary)
 	h.pointer(pointer.Move, from.Add(f32.Pt(100, 0)), pointer.ButtonPrimary)
 	h.pointer(pointer.Release, from.Add(f32.Pt(100, 0)), 0)
-	h.frame()
+	h.Frame()
 	if got := len(h.p.pv.probes.list); got != n {
 		t.Fatalf("panning changed the probes from %d to %d", n, got)
 	}
@@ -182,19 +163,19 @@ func TestRightClickAndDeleteRemoveProbes(t *testing.T) {
 	a, b := h.p.pv.probes.list[0], h.p.pv.probes.list[1]
 	h.pointer(pointer.Press, h.pixel(a.X), pointer.ButtonSecondary)
 	h.pointer(pointer.Release, h.pixel(a.X), 0)
-	h.frame()
+	h.Frame()
 	if _, ok := h.p.pv.probes.Get(a.ID); ok {
 		t.Fatal("right-click did not delete the probe")
 	}
 	// Select b with a click, then press Delete.
 	h.pointer(pointer.Press, h.pixel(b.X), pointer.ButtonPrimary)
 	h.pointer(pointer.Release, h.pixel(b.X), 0)
-	h.frame()
+	h.Frame()
 	if h.p.pv.probes.selected != b.ID {
 		t.Fatalf("clicking probe %d selected %d", b.ID, h.p.pv.probes.selected)
 	}
-	h.queue(key.Event{Name: key.NameDeleteForward, State: key.Press})
-	h.frame()
+	h.Queue(key.Event{Name: key.NameDeleteForward, State: key.Press})
+	h.Frame()
 	if _, ok := h.p.pv.probes.Get(b.ID); ok {
 		t.Fatal("Delete did not remove the selected probe")
 	}
@@ -208,16 +189,16 @@ func TestKeysToggleLayers(t *testing.T) {
 	if h.p.pv.layers.Has(plane.LayerDensity) {
 		t.Fatal("density is on by default")
 	}
-	h.queue(key.Event{Name: "6", State: key.Press})
-	h.frame()
+	h.Queue(key.Event{Name: "6", State: key.Press})
+	h.Frame()
 	if !h.p.pv.layers.Has(plane.LayerDensity) {
 		t.Fatal("key 6 did not turn the density layer on")
 	}
 	if res := h.p.scene.Latest(); res.Scene.Density == nil || !res.Scene.Layers.Has(plane.LayerDensity) {
 		t.Fatal("the scene has no density after key 6")
 	}
-	h.queue(key.Event{Name: "1", State: key.Press}, key.Event{Name: "3", State: key.Press})
-	h.frame()
+	h.Queue(key.Event{Name: "1", State: key.Press}, key.Event{Name: "3", State: key.Press})
+	h.Frame()
 	if l := h.p.pv.layers; l.Has(plane.LayerBoundary) || l.Has(plane.LayerGrid) || l.Has(plane.LayerManifold) {
 		t.Fatalf("keys 1 and 3 left layers %b on", l)
 	}
@@ -231,8 +212,8 @@ func TestWheelZoomsAroundCursor(t *testing.T) {
 	at := f32.Pt(130, 180)
 	x0, y0 := h.p.pv.view.ToData(130, 180)
 	s0 := h.p.pv.view.Scale
-	h.router.Queue(pointer.Event{Kind: pointer.Scroll, Source: pointer.Mouse, Position: at, Scroll: f32.Pt(0, -10)})
-	h.frame()
+	h.Router.Queue(pointer.Event{Kind: pointer.Scroll, Source: pointer.Mouse, Position: at, Scroll: f32.Pt(0, -10)})
+	h.Frame()
 	if h.p.pv.view.Scale <= s0 {
 		t.Fatalf("scrolling up did not zoom in: scale %v → %v", s0, h.p.pv.view.Scale)
 	}
@@ -250,7 +231,7 @@ func TestBadFileShowsErrorAndKeepsState(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) && !h.statusErr() {
 		time.Sleep(5 * time.Millisecond)
-		h.frame()
+		h.Frame()
 	}
 	if !h.statusErr() {
 		t.Fatalf("no error in the status line; it says %q", h.statusText())
@@ -263,14 +244,14 @@ func TestBadFileShowsErrorAndKeepsState(t *testing.T) {
 func TestTypingInFieldDoesNotTriggerShortcuts(t *testing.T) {
 	h := newHarness(t)
 	seed := &h.p.panel.train.seed
-	h.router.Source().Execute(key.FocusCmd{Tag: seed})
-	h.frame()
+	h.Router.Source().Execute(key.FocusCmd{Tag: seed})
+	h.Frame()
 	if !seed.Focused() || !h.p.panel.editing() {
 		t.Fatal("the seed field did not take the focus")
 	}
 	layers := h.p.pv.layers
-	h.queue(key.Event{Name: "6", State: key.Press}, key.EditEvent{Range: key.Range{Start: 1, End: 1}, Text: "6"})
-	h.frame()
+	h.Queue(key.Event{Name: "6", State: key.Press}, key.EditEvent{Range: key.Range{Start: 1, End: 1}, Text: "6"})
+	h.Frame()
 	if h.p.pv.layers != layers {
 		t.Fatal("typing 6 into a field toggled a layer")
 	}
@@ -278,9 +259,9 @@ func TestTypingInFieldDoesNotTriggerShortcuts(t *testing.T) {
 		t.Fatalf("seed field holds %q after typing 6, want \"16\"", got)
 	}
 	// Enter resets the run with the new seed.
-	h.queue(key.Event{Name: key.NameReturn, State: key.Press})
-	h.frame()
-	h.frame()
+	h.Queue(key.Event{Name: key.NameReturn, State: key.Press})
+	h.Frame()
+	h.Frame()
 	if s := h.p.lab.run.Settings().Seed; s != 16 {
 		t.Fatalf("run settings have seed %d after Enter, want 16", s)
 	}
@@ -295,7 +276,7 @@ func TestToolbarChipTogglesLayer(t *testing.T) {
 	at := f32.Pt(30, 22)
 	h.pointer(pointer.Press, at, pointer.ButtonPrimary)
 	h.pointer(pointer.Release, at, 0)
-	h.frame()
+	h.Frame()
 	if h.p.pv.layers.Has(plane.LayerBoundary) {
 		t.Fatal("clicking the Boundary chip did not hide the boundary")
 	}
@@ -309,10 +290,10 @@ func TestPanicInFrameReachesStatusLine(t *testing.T) {
 	run := h.p.lab.run
 	h.p.lab.run = nil // every frame now panics
 	defer func() { h.p.lab.run = run }()
-	h.ops.Reset()
-	gtx := layout.Context{Ops: &h.ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
-		Constraints: layout.Exact(h.size), Source: h.router.Source()}
-	h.u.SafeLayout(gtx) // must not panic
+	h.Ops.Reset()
+	gtx := layout.Context{Ops: &h.Ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
+		Constraints: layout.Exact(h.Size), Source: h.Router.Source()}
+	h.U.SafeLayout(gtx) // must not panic
 	if st, isErr := h.status(); !isErr || !strings.Contains(st, "internal error") {
 		t.Fatalf("status after a panicking frame: %+v", st)
 	}
@@ -329,13 +310,13 @@ func TestRetrainClassifierLive(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Minute)
 	for h.p.lab.ClassifierTraining() && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
-		h.frame()
+		h.Frame()
 		versions[h.p.lab.clfVersion] = true
 	}
 	if h.p.lab.ClassifierTraining() {
 		t.Fatal("classifier training did not finish")
 	}
-	h.frame() // the frame after the last epoch: training may have ended after the loop's last frame
+	h.Frame() // the frame after the last epoch: training may have ended after the loop's last frame
 	// Every epoch publishes a new classifier (and nothing else takes versions while paused).
 	if n := h.p.lab.clfVersion - v0; n < classifierEpochs || len(versions) < 2 {
 		t.Fatalf("%d classifiers published over %d frames, want one per epoch (%d)", n, len(versions), classifierEpochs)

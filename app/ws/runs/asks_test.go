@@ -8,12 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"gioui.org/io/input"
-	"gioui.org/layout"
-	"gioui.org/op"
-	"gioui.org/unit"
-
 	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/shell/shelltest"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
 )
@@ -31,16 +27,8 @@ func TestCellsFollowTheRunsWithOneFramePerState(t *testing.T) {
 	r := u.Workspace(ws.Runs).(*Runs)
 	r.cells.batchShow = time.Hour // one frame per batch however slowly the machine draws
 	u.Show(ws.Runs, nil)
-	var ops op.Ops
-	var router input.Router
-	frame := func() {
-		ops.Reset()
-		gtx := layout.Context{Ops: &ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
-			Constraints: layout.Exact(image.Pt(1000, 700)), Source: router.Source()}
-		u.Layout(gtx)
-		router.Frame(&ops)
-		u.AfterFrame(0)
-	}
+	d := shelltest.Driver{U: u, Size: image.Pt(1000, 700)}
+	frame := d.Frame
 	deadline := time.Now().Add(2 * time.Minute)
 	for frame(); len(r.gv.rects) < 2 || r.state().Members[0].Snap.Step < 5; frame() {
 		if time.Now().After(deadline) {

@@ -13,15 +13,11 @@ import (
 	"time"
 
 	"gioui.org/f32"
-	"gioui.org/io/event"
-	"gioui.org/io/input"
 	"gioui.org/io/pointer"
-	"gioui.org/layout"
-	"gioui.org/op"
-	"gioui.org/unit"
 
 	"github.com/mflowlab/mflowlab/app/session"
 	"github.com/mflowlab/mflowlab/app/shell"
+	"github.com/mflowlab/mflowlab/app/shell/shelltest"
 	"github.com/mflowlab/mflowlab/app/ws"
 	"github.com/mflowlab/mflowlab/app/ws/plane"
 	"github.com/mflowlab/mflowlab/internal/testref"
@@ -31,13 +27,10 @@ import (
 // harness drives the shell with the plane and the Runs grid headlessly (sync mode: cells
 // and charts are drawn on the frame's goroutine; training runs in the background).
 type harness struct {
-	t      *testing.T
-	u      *shell.UI
-	r      *Runs
-	router input.Router
-	ops    op.Ops
-	size   image.Point
-	now    time.Duration
+	t *testing.T
+	shelltest.Driver
+	r   *Runs
+	now time.Duration
 }
 
 // small is a quick grid: two rows (joint, geodesic) of two seeds on 600 points.
@@ -53,30 +46,19 @@ func newHarness(t *testing.T, s Setup) *harness {
 	u := shell.New(context.Background(), shell.Options{Sync: true}, plane.Maker(plane.Options{Paused: true}),
 		Maker(Options{Paused: true, Setup: &s, Duty: 1}))
 	t.Cleanup(u.Close)
-	h := &harness{t: t, u: u, r: u.Workspace(ws.Runs).(*Runs), size: image.Pt(1100, 760)}
+	h := &harness{t: t, Driver: shelltest.Driver{U: u, Size: image.Pt(1100, 760)}, r: u.Workspace(ws.Runs).(*Runs)}
 	u.Show(ws.Runs, nil)
-	h.frame()
+	h.Frame()
 	deadline := time.Now().Add(2 * time.Minute)  // a tick, but minutes on a loaded 2-core machine
 	for len(h.r.gv.rects) < len(s.Rows)*s.Cols { // the grid's runs are published within a tick
 		if time.Now().After(deadline) {
 			t.Fatal("the grid's cells did not appear")
 		}
 		time.Sleep(5 * time.Millisecond)
-		h.frame()
+		h.Frame()
 	}
 	return h
 }
-
-func (h *harness) frame() {
-	h.ops.Reset()
-	gtx := layout.Context{Ops: &h.ops, Now: time.Now(), Metric: unit.Metric{PxPerDp: 1, PxPerSp: 1},
-		Constraints: layout.Exact(h.size), Source: h.router.Source()}
-	h.u.Layout(gtx)
-	h.router.Frame(&h.ops)
-	h.u.AfterFrame(0)
-}
-
-func (h *harness) queue(evs ...event.Event) { h.router.Queue(evs...) }
 
 // click clicks pixel p (at a time after the last click).
 func (h *harness) click(p f32.Point) {
@@ -85,10 +67,10 @@ func (h *harness) click(p f32.Point) {
 }
 
 func (h *harness) clickAt(p f32.Point, at time.Duration) {
-	h.queue(pointer.Event{Kind: pointer.Move, Source: pointer.Mouse, Position: p},
+	h.Queue(pointer.Event{Kind: pointer.Move, Source: pointer.Mouse, Position: p},
 		pointer.Event{Kind: pointer.Press, Source: pointer.Mouse, Position: p, Buttons: pointer.ButtonPrimary, Time: at},
 		pointer.Event{Kind: pointer.Release, Source: pointer.Mouse, Position: p, Time: at + 20*time.Millisecond})
-	h.frame()
+	h.Frame()
 }
 
 // centre returns the middle of cell i.
@@ -111,7 +93,7 @@ func (h *harness) train(n int) {
 func (h *harness) settle() {
 	h.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
-	for h.frame(); !h.r.Ready(); h.frame() {
+	for h.Frame(); !h.r.Ready(); h.Frame() {
 		if time.Now().After(deadline) {
 			h.t.Fatal("the grid was not measured and drawn within 2 minutes")
 		}
@@ -168,20 +150,20 @@ func TestClickSelectsAndDoubleClickOpensInThePlane(t *testing.T) {
 	at := h.now + time.Second
 	h.clickAt(h.centre(2), at)
 	h.clickAt(h.centre(2), at+200*time.Millisecond)
-	if h.u.Shown() != ws.Plane {
-		t.Fatalf("a double-click left %q shown", h.u.Shown())
+	if h.U.Shown() != ws.Plane {
+		t.Fatalf("a double-click left %q shown", h.U.Shown())
 	}
-	if msg, isErr := h.u.Status(); isErr || !strings.Contains(msg, "Runs cell 3") {
+	if msg, isErr := h.U.Status(); isErr || !strings.Contains(msg, "Runs cell 3") {
 		t.Fatalf("status %q (error %v)", msg, isErr)
 	}
-	p := h.u.Workspace(ws.Plane).(*plane.Plane)
+	p := h.U.Workspace(ws.Plane).(*plane.Plane)
 	if p.Run().Latest().State == run.Running {
 		t.Fatal("the plane's own run trains while it shows a grid cell")
 	}
 	// Back to the grid: where it was left.
 	co := h.r.co
-	h.u.Show(ws.Runs, nil)
-	h.frame()
+	h.U.Show(ws.Runs, nil)
+	h.Frame()
 	if h.r.co != co || h.r.gv.sel != 2 {
 		t.Fatalf("coming back: same grid %v, selection %d", h.r.co == co, h.r.gv.sel)
 	}
@@ -189,13 +171,13 @@ func TestClickSelectsAndDoubleClickOpensInThePlane(t *testing.T) {
 
 func TestWheelZoomsAndDragPansEveryCell(t *testing.T) {
 	h := newHarness(t, small())
-	h.frame()
+	h.Frame()
 	at := h.centre(3).Add(f32.Pt(30, -20))
 	vp, org := h.r.gv.cellView(3)
 	x0, y0 := vp.ToData(float64(at.X)-float64(org.X), float64(at.Y)-float64(org.Y))
 	w0 := h.r.setup.View[1] - h.r.setup.View[0]
-	h.queue(pointer.Event{Kind: pointer.Scroll, Source: pointer.Mouse, Position: at, Scroll: f32.Pt(0, -20)})
-	h.frame()
+	h.Queue(pointer.Event{Kind: pointer.Scroll, Source: pointer.Mouse, Position: at, Scroll: f32.Pt(0, -20)})
+	h.Frame()
 	if w := h.r.setup.View[1] - h.r.setup.View[0]; !(w < w0) {
 		t.Fatalf("scrolling up did not zoom in: width %v → %v", w0, w)
 	}
@@ -212,11 +194,11 @@ func TestWheelZoomsAndDragPansEveryCell(t *testing.T) {
 	}
 	v := h.r.setup.View
 	from := h.centre(0)
-	h.queue(pointer.Event{Kind: pointer.Press, Source: pointer.Mouse, Position: from, Buttons: pointer.ButtonPrimary},
+	h.Queue(pointer.Event{Kind: pointer.Press, Source: pointer.Mouse, Position: from, Buttons: pointer.ButtonPrimary},
 		pointer.Event{Kind: pointer.Move, Source: pointer.Mouse, Position: from.Add(f32.Pt(20, 0)), Buttons: pointer.ButtonPrimary},
 		pointer.Event{Kind: pointer.Move, Source: pointer.Mouse, Position: from.Add(f32.Pt(60, 0)), Buttons: pointer.ButtonPrimary},
 		pointer.Event{Kind: pointer.Release, Source: pointer.Mouse, Position: from.Add(f32.Pt(60, 0))})
-	h.frame()
+	h.Frame()
 	vp, _ = h.r.gv.cellView(0)
 	if d := v[0] - h.r.setup.View[0]; math.Abs(d-60/vp.Scale) > 1e-9 || h.r.setup.View[2] != v[2] {
 		t.Fatalf("a 60 px drag right moved the box by %v, want %v", d, 60/vp.Scale)
@@ -250,11 +232,11 @@ func TestTimelineRewindsAndForks(t *testing.T) {
 	s.lr.SetText("0.0005")
 	_, shown := cellContent(0, h.r.state().Members[0], step, false)
 	s.forkAt(h.r.state().Members[0], step, shown.Step)
-	h.frame()
+	h.Frame()
 	var fork bool
 	for deadline := time.Now().Add(3 * time.Minute); !fork && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
-		h.frame()
+		h.Frame()
 		st = h.r.state()
 		fork = len(st.Members) == 5
 	}
@@ -275,7 +257,7 @@ func TestSessionKeepsTheGrid(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "grid.mflsession")
 	a := newHarness(t, small())
 	a.r.setup.View = [4]float64{-1, 1, -1.2, 1.2}
-	a.u.SaveSession(path)
+	a.U.SaveSession(path)
 	waitStatus(t, a, "saved the session")
 	s, err := session.Load(path)
 	if err != nil {
@@ -285,15 +267,15 @@ func TestSessionKeepsTheGrid(t *testing.T) {
 		t.Fatalf("session workspace %q, parts %v", s.Workspace, s.Parts)
 	}
 	b := newHarness(t, DefaultSetup())
-	b.u.Show(ws.Plane, nil)
-	b.u.LoadSession(path)
+	b.U.Show(ws.Plane, nil)
+	b.U.LoadSession(path)
 	waitStatus(t, b, "loaded session")
-	b.frame()
+	b.Frame()
 	want := a.r.setup
 	got := b.r.setup
-	if b.u.Shown() != ws.Runs || got.Seeds != want.Seeds || got.Cols != want.Cols || len(got.Rows) != 2 || got.Rows[1] != "geodesic" ||
+	if b.U.Shown() != ws.Runs || got.Seeds != want.Seeds || got.Cols != want.Cols || len(got.Rows) != 2 || got.Rows[1] != "geodesic" ||
 		got.View != want.View || got.Data != want.Data {
-		t.Fatalf("restored %+v shown %q, want %+v", got, b.u.Shown(), want)
+		t.Fatalf("restored %+v shown %q, want %+v", got, b.U.Shown(), want)
 	}
 }
 
@@ -301,7 +283,7 @@ func waitStatus(t *testing.T, h *harness, want string) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		msg, isErr := h.u.Status()
+		msg, isErr := h.U.Status()
 		if strings.Contains(msg, want) {
 			return
 		}
@@ -309,7 +291,7 @@ func waitStatus(t *testing.T, h *harness, want string) {
 			t.Fatalf("status %q, want %q", msg, want)
 		}
 		time.Sleep(5 * time.Millisecond)
-		h.frame()
+		h.Frame()
 	}
 }
 
@@ -339,7 +321,7 @@ func TestReferencesAreFrozenCells(t *testing.T) {
 		t.Skip("measuring an original checkpoint takes seconds (minutes under -race): skipped in -short mode and under -race")
 	}
 	h := newHarness(t, small())
-	h.frame()
+	h.Frame()
 	p := filepath.Join(dir, "reference", "checkpoints", "spiral_mflow_D.pt")
 	h.r.toggleRef(p)
 	h.settle()
@@ -351,7 +333,7 @@ func TestReferencesAreFrozenCells(t *testing.T) {
 		t.Fatal("the reference is not in the setup")
 	}
 	h.r.toggleRef(p)
-	h.frame()
+	h.Frame()
 	if len(h.r.shown(h.r.state())) != 4 || contains(h.r.setup.Refs, p) {
 		t.Fatal("toggling the reference again did not hide it")
 	}
@@ -364,26 +346,26 @@ func TestRecordTheGrid(t *testing.T) {
 	t.Chdir(t.TempDir())
 	h := newHarness(t, small())
 	h.train(5)
-	h.u.ToggleRecording(time.Now())
-	if !h.u.Recording() {
-		msg, _ := h.u.Status()
+	h.U.ToggleRecording(time.Now())
+	if !h.U.Recording() {
+		msg, _ := h.U.Status()
 		t.Fatalf("not recording: %q", msg)
 	}
 	_, v0 := h.r.Picture()
 	for range 3 { // each zoom draws every cell again
-		h.queue(pointer.Event{Kind: pointer.Scroll, Source: pointer.Mouse, Position: h.centre(0), Scroll: f32.Pt(0, -10)})
-		h.frame()
-		for h.u.RecordHeld() { // the encoder is behind: the grid waits for it
+		h.Queue(pointer.Event{Kind: pointer.Scroll, Source: pointer.Mouse, Position: h.centre(0), Scroll: f32.Pt(0, -10)})
+		h.Frame()
+		for h.U.RecordHeld() { // the encoder is behind: the grid waits for it
 			time.Sleep(time.Millisecond)
-			h.frame()
+			h.Frame()
 		}
 	}
 	_, v1 := h.r.Picture()
 	if v1 == v0 {
 		t.Fatal("zooming drew no new cells")
 	}
-	frames := h.u.RecordFrames()
-	h.u.ToggleRecording(time.Now())
+	frames := h.U.RecordFrames()
+	h.U.ToggleRecording(time.Now())
 	waitStatus(t, h, "wrote the recording")
 	names, _ := filepath.Glob("mflowlab-*.gif")
 	if len(names) != 1 {
