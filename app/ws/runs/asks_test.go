@@ -83,7 +83,7 @@ func TestPhasesAndSettled(t *testing.T) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		ss, data := h.r.Running()
-		if len(ss) == 4 && ss[2].Step > 0 && ss[0].Step > 0 {
+		if len(ss) == 4 && ss[0].Step > 0 && ss[1].Step > 0 && ss[2].Step > 0 && ss[3].Step > 0 {
 			if data.Rows != 600 {
 				t.Fatalf("Running gives %d data rows, want 600", data.Rows)
 			}

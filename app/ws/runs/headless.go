@@ -143,7 +143,10 @@ func (u *Runs) Phases() string {
 		}
 		s := m.Run.Latest()
 		name := s.State.String()
-		if s.State == run.Running {
+		switch {
+		case s.State == run.Running && s.Step == 0:
+			name = "starting" // no step taken: no phase yet
+		case s.State == run.Running:
 			name = s.Phase.String()
 		}
 		if counts[name] == 0 {
