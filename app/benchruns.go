@@ -32,10 +32,9 @@ func waitAsked(ctx context.Context, o *shell.Offscreen, asked <-chan struct{}) e
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
-	timer := t.C
 	select {
 	case <-asked:
-	case <-timer:
+	case <-t.C:
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -96,7 +96,7 @@ type Quality struct {
 
 // Member is what a State says about one member. Its pointers are immutable.
 type Member struct {
-	ID       int
+	ID       int // its index in every State's Members: members are never removed
 	Label    string
 	Run      *run.Run    // the live run (its Latest is fresher than Snap), nil when frozen
 	Frozen   *flow.MFlow // the frozen flow, nil when live

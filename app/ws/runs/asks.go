@@ -124,11 +124,9 @@ func (c *cellRasters) askNewest() bool {
 	st := p.co.State()
 	now := time.Now()
 	for i, id := range p.ids {
-		for _, m := range st.Members {
-			if m.ID == id && m.Frozen == nil {
-				c.ask(p, i, m, now)
-				break
-			}
+		// a member's id is its index in the States (members are never removed)
+		if id < len(st.Members) && st.Members[id].Frozen == nil {
+			c.ask(p, i, st.Members[id], now)
 		}
 	}
 	return true

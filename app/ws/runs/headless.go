@@ -171,8 +171,11 @@ func (u *Runs) Running() ([]*run.Snapshot, nn.Mat) {
 	}
 	var ss []*run.Snapshot
 	for _, m := range u.co.State().Members {
-		if s := m.Run; s != nil && s.Latest().State == run.Running {
-			ss = append(ss, s.Latest())
+		if m.Run == nil {
+			continue
+		}
+		if s := m.Run.Latest(); s.State == run.Running {
+			ss = append(ss, s)
 		}
 	}
 	return ss, u.co.Data()
